@@ -1,0 +1,46 @@
+"""Build agents from configs: the one place that wires a backend, its MCP servers and tools."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .core.agent import Agent
+from .core.config import AgentConfig, params_from_dict
+from .core.host import PluginHost, default_host
+from .core.tools import FunctionTool, Toolset
+
+
+def create_agent(
+    config: AgentConfig | dict[str, Any],
+    *,
+    tools: Sequence[Callable[..., Any] | FunctionTool] = (),
+    host: PluginHost | None = None,
+    **agent_kwargs: Any,
+) -> Agent:
+    """An Agent from a parsed ``AgentConfig`` or a plain backend dict (``{"type": ...}``)."""
+    host = host or default_host()
+    if isinstance(config, dict):
+        spec = host.backend(str(config.get("type")))
+        config = AgentConfig(id=agent_kwargs.pop("id", "agent"),
+                             backend=params_from_dict(spec, config), spec=spec,
+                             system_message=agent_kwargs.pop("system_message", None))
+    spec, params = config.spec, config.backend
+    backend = spec.create(params)
+    toolsets: list[Toolset] = list(agent_kwargs.pop("toolsets", ()))
+    if params.mcp_servers and not backend.stateful:
+        # Stateful backends (Claude Code, AG2) run their own tools, MCP included.
+        from .adapters.mcp import MCPToolset
+
+        toolsets.append(MCPToolset.from_params(params))
+    agent_kwargs.setdefault("max_tool_rounds", config.max_tool_rounds)
+    return Agent(
+        backend,
+        id=config.id,
+        system_message=config.system_message,
+        tools=tools,
+        toolsets=toolsets,
+        planning_mode=params.planning_mode,
+        planning_blocked_tools=params.planning_mode_blocked_tools,
+        **agent_kwargs,
+    )

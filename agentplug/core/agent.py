@@ -1,0 +1,223 @@
+"""The Agent: a backend, a history, toolsets and the tool loop.
+
+A turn is committed to the history only when it completes. An error or a cancellation rolls
+the turn back, so the agent stays usable and the history stays valid for every provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .backend import Backend
+from .errors import AgentplugError, BackendError
+from .events import (
+    Done, ErrorEvent, Event, Notice, PlannedToolCall, ToolResult, UsageEvent,
+)
+from .messages import (
+    AssistantMessage, Message, SystemMessage, TextPart, ToolCallPart, ToolResultMessage,
+    UserMessage,
+)
+from .tools import FunctionTool, FunctionToolset, ToolDef, Toolset
+from .usage import Usage
+
+
+@dataclass(slots=True)
+class RunResult:
+    text: str
+    message: AssistantMessage
+    usage: Usage
+    stop_reason: str
+
+
+class Agent:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        id: str = "agent",
+        system_message: str | None = None,
+        tools: Sequence[Callable[..., Any] | FunctionTool] = (),
+        toolsets: Sequence[Toolset] = (),
+        max_tool_rounds: int = 10,
+        planning_mode: bool = False,
+        planning_blocked_tools: Sequence[str] | None = None,
+    ) -> None:
+        self.id = id
+        self.backend = backend
+        self.system_message = system_message
+        self.max_tool_rounds = max_tool_rounds
+        self.planning_mode = planning_mode
+        self.planning_blocked_tools = set(planning_blocked_tools or ())
+        self.toolsets: list[Toolset] = list(toolsets)
+        if tools:
+            self.toolsets.insert(0, FunctionToolset(tools))
+        self.history: list[Message] = [SystemMessage(system_message)] if system_message else []
+        self.usage = Usage()
+        self.last_error: BaseException | None = None
+        self._sent = 0  # stateful backends: how much of the history they have seen
+        self._opened = False
+        self._tool_index: dict[str, tuple[Toolset, ToolDef]] = {}
+
+    # lifecycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._opened:
+            return
+        self._opened = True
+        try:
+            await self.backend.open()
+            await asyncio.gather(*(ts.open() for ts in self.toolsets))
+            self._index_tools()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if not self._opened:
+            return
+        self._opened = False
+        results = await asyncio.gather(
+            *(ts.close() for ts in self.toolsets), self.backend.close(), return_exceptions=True
+        )
+        errors = [r for r in results if isinstance(r, Exception)]
+        if errors:
+            raise errors[0]
+
+    async def __aenter__(self) -> Agent:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _index_tools(self) -> None:
+        self._tool_index.clear()
+        for ts in self.toolsets:
+            for td in ts.tool_defs():
+                if td.name in self._tool_index:
+                    raise AgentplugError(f"agent {self.id!r}: two tools are named {td.name!r}")
+                self._tool_index[td.name] = (ts, td)
+
+    @property
+    def tool_defs(self) -> list[ToolDef]:
+        return [td for _, td in self._tool_index.values()]
+
+    async def reset(self) -> None:
+        """Start a fresh conversation (keeps the system message)."""
+        self.history = [m for m in self.history[:1] if isinstance(m, SystemMessage)]
+        self._sent = 0
+        await self.backend.reset()
+
+    # turns -------------------------------------------------------------------------------
+    async def run(self, prompt: str | UserMessage) -> RunResult:
+        """Run one turn to completion; raise the turn's error if it failed."""
+        done: Done | None = None
+        async for event in self.stream(prompt):
+            if isinstance(event, Done):
+                done = event
+            elif isinstance(event, ErrorEvent):
+                raise self.last_error or BackendError(event.message)
+        assert done is not None
+        return RunResult(done.text, done.message, done.usage, done.stop_reason)
+
+    async def stream(self, prompt: str | UserMessage) -> AsyncIterator[Event]:
+        """Stream one turn: deltas, tool activity and usage, then ``Done`` or ``ErrorEvent``."""
+        await self.open()
+        user = UserMessage.of(prompt) if isinstance(prompt, str) else prompt
+        turn: list[Message] = [user]
+        usage = Usage()
+        self.last_error = None
+        committed = False
+        try:
+            for round_no in range(self.max_tool_rounds + 1):
+                done: Done | None = None
+                async for event in self.backend.stream(self._outgoing(turn), self.tool_defs):
+                    if isinstance(event, Done):
+                        done = event
+                        continue
+                    if isinstance(event, UsageEvent):
+                        usage = usage + event.usage
+                    elif isinstance(event, ErrorEvent):
+                        self.last_error = BackendError(event.message)
+                        yield event
+                        return
+                    yield event
+                if done is None:
+                    raise BackendError(f"backend {type(self.backend).__name__} ended a call "
+                                       "without a Done event")
+                turn.append(done.message)
+                calls = [] if self.backend.stateful else done.message.tool_calls
+                if not calls:
+                    final = Done(done.message, done.stop_reason, usage)
+                    break
+                if round_no == self.max_tool_rounds:
+                    turn.extend(_unanswered(calls, "tool round limit reached"))
+                    yield Notice(f"stopped after {self.max_tool_rounds} tool rounds "
+                                 "(raise max_tool_rounds to allow more)", level="warning")
+                    final = Done(done.message, "max_tool_rounds", usage)
+                    break
+                async for event in self._run_tools(calls, turn):
+                    yield event
+            self._commit(turn, usage)
+            committed = True
+            yield final
+        except Exception as exc:  # the stream's contract: failures arrive as an ErrorEvent
+            self.last_error = exc
+            yield ErrorEvent.from_exception(exc)
+        finally:
+            if not committed and self.backend.stateful:
+                self._sent = len(self.history)
+
+    def _outgoing(self, turn: list[Message]) -> list[Message]:
+        if not self.backend.stateful:
+            return [*self.history, *turn]
+        pending = [*self.history[self._sent:], *turn]
+        return [m for m in pending if not isinstance(m, AssistantMessage)]
+
+    def _commit(self, turn: list[Message], usage: Usage) -> None:
+        self.history.extend(turn)
+        self._sent = len(self.history)
+        self.usage = self.usage + usage
+
+    async def _run_tools(self, calls: list[ToolCallPart], turn: list[Message]
+                         ) -> AsyncIterator[Event]:
+        planned = [c for c in calls if self._is_planned(c.name)]
+        for call in planned:
+            yield PlannedToolCall(call)
+        results = await asyncio.gather(*(self._call_tool(c, c in planned) for c in calls))
+        for call, result in zip(calls, results, strict=True):
+            turn.append(result)
+            yield ToolResult(call.id, call.name, result.text, result.is_error, result.parts)
+
+    def _is_planned(self, name: str) -> bool:
+        if not self.planning_mode:
+            return False
+        return not self.planning_blocked_tools or name in self.planning_blocked_tools
+
+    async def _call_tool(self, call: ToolCallPart, planned: bool) -> ToolResultMessage:
+        if planned:
+            return _result(call, "planning mode: this call was planned, not executed", False)
+        entry = self._tool_index.get(call.name)
+        if entry is None:
+            known = ", ".join(sorted(self._tool_index)) or "none"
+            return _result(call, f"unknown tool {call.name!r}; available tools: {known}", True)
+        toolset, _ = entry
+        try:
+            output = await toolset.call(call.name, call.arguments)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failing tool is the model's problem to handle, not a crash
+            return _result(call, f"{type(exc).__name__}: {exc}", True)
+        return ToolResultMessage(call.id, call.name, output.parts or [TextPart("")],
+                                 output.is_error, output.structured)
+
+
+def _result(call: ToolCallPart, text: str, is_error: bool) -> ToolResultMessage:
+    return ToolResultMessage(call.id, call.name, [TextPart(text)], is_error)
+
+
+def _unanswered(calls: list[ToolCallPart], why: str) -> list[ToolResultMessage]:
+    return [_result(c, f"not executed: {why}", True) for c in calls]
+

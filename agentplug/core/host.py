@@ -1,0 +1,127 @@
+"""The plugin host: built-in and third-party plugins load through the same hooks.
+
+Built-ins are the public modules of ``agentplug.plugins``; third-party plugins are entry
+points in the ``agentplug`` group. A plugin that fails to import, raises while registering or
+declares a duplicate type is recorded as a problem with its name; the host keeps going.
+
+``AGENTPLUG_DISABLE_PLUGINS=name,name`` blocks plugins by name (entry-point names, or
+``builtin:<module>``); ``AGENTPLUG_LOAD_ENTRY_POINTS=0`` loads built-ins only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
+from types import ModuleType
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+from .registry import BackendSpec, Registry
+
+ENTRY_POINT_GROUP = "agentplug"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginProblem:
+    plugin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin!r}: {self.message}"
+
+
+class PluginHost:
+    def __init__(self, *, load_entry_points: bool | None = None,
+                 disabled: set[str] | None = None) -> None:
+        if load_entry_points is None:
+            load_entry_points = os.environ.get("AGENTPLUG_LOAD_ENTRY_POINTS", "1") != "0"
+        if disabled is None:
+            disabled = {
+                n.strip() for n in os.environ.get("AGENTPLUG_DISABLE_PLUGINS", "").split(",")
+                if n.strip()
+            }
+        self.pm = pluggy.PluginManager("agentplug")
+        self.pm.add_hookspecs(hookspecs)
+        self.problems: list[PluginProblem] = []
+        self.registry = Registry()
+        for name in disabled:
+            self.pm.set_blocked(name)
+        self._load_builtins()
+        if load_entry_points:
+            self._load_entry_points()
+        self._collect()
+
+    def _add(self, name: str, module: ModuleType) -> None:
+        if self.pm.is_blocked(name):
+            return
+        try:
+            self.pm.register(module, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            self.problems.append(PluginProblem(name, f"rejected: {exc}"))
+
+    def _load_builtins(self) -> None:
+        import agentplug.plugins as builtin
+
+        for info in pkgutil.iter_modules(builtin.__path__):
+            if info.name.startswith("_"):
+                continue  # private modules hold implementations, not declarations
+            name = f"builtin:{info.name}"
+            if self.pm.is_blocked(name):
+                continue
+            self._add(name, importlib.import_module(f"agentplug.plugins.{info.name}"))
+
+    def _load_entry_points(self) -> None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if self.pm.is_blocked(ep.name):
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:  # a broken plugin must never take the host down
+                dist = f" (from {ep.dist.name})" if ep.dist else ""
+                self.problems.append(
+                    PluginProblem(ep.name, f"failed to load {ep.value}{dist}: "
+                                           f"{type(exc).__name__}: {exc}"))
+                continue
+            self._add(ep.name, module)
+
+    def _collect(self) -> None:
+        # Each plugin's hook is called on its own so that one failing plugin does not stop
+        # the others (pluggy would abort the whole hook call on the first exception).
+        for impl in self.pm.hook.register_backends.get_hookimpls():
+            plugin = impl.plugin_name
+
+            def register(spec: BackendSpec, _plugin: str = plugin) -> None:
+                if not isinstance(spec, BackendSpec):
+                    raise PluginError(_plugin, f"register() takes a BackendSpec, got {spec!r}")
+                object.__setattr__(spec, "plugin", _plugin)
+                try:
+                    self.registry.register(spec)
+                except PluginError as exc:  # keep this plugin's other declarations
+                    self.problems.append(PluginProblem(_plugin, str(exc).split(": ", 1)[-1]))
+
+            try:
+                impl.function(**{arg: register for arg in impl.argnames})
+            except Exception as exc:
+                self.problems.append(
+                    PluginProblem(plugin, f"register_backends raised {type(exc).__name__}: {exc}"))
+
+    def backend(self, type_name: str) -> BackendSpec:
+        return self.registry.get(type_name)
+
+
+@lru_cache(maxsize=1)
+def default_host() -> PluginHost:
+    """The process-wide host, built on first use."""
+    return PluginHost()
+
+
+def reset_default_host() -> None:
+    """Forget the cached host (after installing a plugin in the same process)."""
+    default_host.cache_clear()
+

@@ -1,0 +1,184 @@
+"""The Chat Completions code path, shared by every OpenAI-compatible backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.backend import BaseBackend
+from ..core.events import Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent
+from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
+from ..core.tools import ToolDef, parse_arguments
+from ..core.usage import Usage
+from ..formats import openai_chat
+from ._openai_client import cached_client, map_error, openai_module
+
+_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_calls",
+         "function_call": "tool_calls", "content_filter": "content_filter"}
+
+
+@dataclass(slots=True)
+class _PendingCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class ChatCompletionsBackend(BaseBackend):
+    """Streams ``chat.completions.create``. Subclasses adjust ``client_settings`` and
+    ``request_options`` for their provider (URL, key, extra body fields)."""
+
+    def client_settings(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def client_factory(self) -> Any:
+        return openai_module().AsyncOpenAI
+
+    def request_options(self) -> dict[str, Any]:
+        """Provider-specific request fields (sent as-is, or via ``extra_body``)."""
+        p = self.params
+        opts: dict[str, Any] = {}
+        if p.temperature is not None:
+            opts["temperature"] = p.temperature
+        if p.max_tokens is not None:
+            opts["max_tokens"] = p.max_tokens
+        return opts
+
+    @property
+    def url(self) -> str:
+        return str(self.client_settings().get("base_url", "https://api.openai.com/v1"))
+
+    async def open(self) -> None:
+        self._client = cached_client(self.client_factory(), **self.client_settings())
+
+    def _client_now(self) -> Any:
+        # Agents may be driven from a different loop than the one that opened them.
+        return cached_client(self.client_factory(), **self.client_settings())
+
+    def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                      ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.params.model,
+            "messages": openai_chat.messages(messages),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **self.request_options(),
+        }
+        if tools:
+            request["tools"] = openai_chat.tools(tools)
+        return request
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        client = self._client_now()
+        request = self.build_request(messages, tools)
+        text: list[str] = []
+        reasoning: list[str] = []
+        calls: dict[int, _PendingCall] = {}
+        finish: str | None = None
+        usage = Usage(requests=1)
+        try:
+            stream = await client.chat.completions.create(**request)
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if delta is not None:
+                        if piece := _reasoning(delta):
+                            reasoning.append(piece)
+                            yield ReasoningDelta(piece)
+                        if delta.content:
+                            text.append(delta.content)
+                            yield TextDelta(delta.content)
+                        for tc in delta.tool_calls or ():
+                            pending = calls.setdefault(tc.index, _PendingCall())
+                            if tc.id:
+                                pending.id = tc.id
+                            if tc.function is not None:
+                                if tc.function.name:
+                                    pending.name += tc.function.name
+                                if tc.function.arguments:
+                                    pending.arguments.append(tc.function.arguments)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        except Exception as exc:
+            raise map_error(exc, self.url) from exc
+        parts: list[Any] = []
+        if reasoning:
+            parts.append(ReasoningPart("".join(reasoning), provider=self.name))
+        if text:
+            parts.append(TextPart("".join(text)))
+        for index in sorted(calls):
+            c = calls[index]
+            call = ToolCallPart(c.id or f"call_{index}", c.name,
+                                parse_arguments("".join(c.arguments)))
+            parts.append(call)
+            yield ToolCallRequested(call)
+        yield UsageEvent(usage)
+        stop = "tool_calls" if calls else _STOP.get(finish or "stop", "end_turn")
+        yield Done(AssistantMessage(parts, provider=self.name), stop, usage)  # type: ignore[arg-type]
+
+
+def _reasoning(delta: Any) -> str | None:
+    extra = delta.model_extra or {}
+    value = extra.get("reasoning_content") or extra.get("reasoning")
+    return value if isinstance(value, str) and value else None
+
+
+def _usage(u: Any) -> Usage:
+    prompt_details = getattr(u, "prompt_tokens_details", None)
+    completion_details = getattr(u, "completion_tokens_details", None)
+    cost = (u.model_extra or {}).get("cost")
+    return Usage(
+        input_tokens=u.prompt_tokens or 0,
+        output_tokens=u.completion_tokens or 0,
+        cached_tokens=getattr(prompt_details, "cached_tokens", 0) or 0,
+        reasoning_tokens=getattr(completion_details, "reasoning_tokens", 0) or 0,
+        requests=1,
+        cost_usd=float(cost) if isinstance(cost, (int, float)) else None,
+    )
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+
+
+class GenericChatBackend(ChatCompletionsBackend):
+    """``type: chatcompletion``: any OpenAI-compatible endpoint, or a named preset."""
+
+    def client_settings(self) -> dict[str, Any]:
+        from urllib.parse import urlsplit
+
+        from ..core.requirements import resolve_api_key
+        from ._openai_client import client_settings
+
+        p = self.params
+        preset = self.spec.presets.get(p.provider) if p.provider else preset_for_url(
+            self.spec, p.base_url)
+        base_url = p.base_url or (preset.base_url if preset else None)
+        env_vars = (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
+        local = urlsplit(base_url or "").hostname in {h.strip("[]") for h in LOCAL_HOSTS}
+        # Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
+        key = resolve_api_key(p, env_vars, self.name, required=not local) or "not-needed"
+        return client_settings(base_url=base_url, api_key=key, max_retries=p.max_retries,
+                               timeout=p.timeout, headers=p.headers)
+
+    def request_options(self) -> dict[str, Any]:
+        p = self.params
+        opts = super().request_options()
+        for key in ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty"):
+            if (value := getattr(p, key)) is not None:
+                opts[key] = value
+        if p.extra_body:
+            opts["extra_body"] = p.extra_body
+        return opts
+
+
+def preset_for_url(spec: Any, base_url: str | None) -> Any:
+    if not base_url:
+        return None
+    for preset in spec.presets.values():
+        if base_url.rstrip("/").startswith(preset.base_url.rstrip("/")):
+            return preset
+    return None

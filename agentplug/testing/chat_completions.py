@@ -1,0 +1,135 @@
+"""An OpenAI Chat Completions simulator (also the shape of every OpenAI-compatible server).
+
+Chunk shapes follow recorded real streams (``shared/cassettes/openai_chat``): a first chunk
+with ``role``, content or ``reasoning_content`` deltas, tool calls opened with ``id``/``name``
+and continued by argument fragments, a chunk with ``finish_reason``, then, when
+``stream_options.include_usage`` is set, a usage chunk with empty ``choices``, then ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from .script import RawResponse, Reply, estimate_tokens, split_text
+from .server import RecordedRequest, Response, Simulator, json_response, sse
+
+_FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_calls": "tool_calls",
+           "content_filter": "content_filter", "stop_sequence": "stop"}
+_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+                429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
+
+
+class ChatCompletionsSimulator(Simulator):
+    """Serves ``POST {any prefix}/chat/completions`` and ``GET {prefix}/models``.
+
+    ``reasoning_field`` is the delta key carrying reasoning: ``reasoning_content`` (DeepSeek,
+    Z AI, vLLM) or ``reasoning`` (OpenRouter, Groq).
+    """
+
+    def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
+                 reasoning_field: str = "reasoning_content") -> None:
+        super().__init__(*script)
+        self.models = models
+        self.reasoning_field = reasoning_field
+        self._ids = itertools.count(1)
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+    def route(self, request: RecordedRequest) -> Response:
+        if request.method == "GET" and request.path.endswith("/models"):
+            return json_response({"object": "list", "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "simulator"}
+                for m in self.models]})
+        if request.method == "POST" and request.path.endswith("/chat/completions"):
+            return self.completion(request)
+        return self.error_response(404, f"no route for {request.method} {request.path}")
+
+    def error_response(self, status: int, message: str) -> Response:
+        return json_response({"error": {"message": message,
+                                        "type": _ERROR_TYPES.get(status, "api_error"),
+                                        "param": None, "code": None}}, status,
+                             {"x-request-id": f"req_sim_{next(self._ids)}"})
+
+    def completion(self, request: RecordedRequest) -> Response:
+        reply = self.next_reply(request)
+        if isinstance(reply, RawResponse):
+            body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            return Response(reply.status, reply.headers, body)
+        body = request.body if isinstance(request.body, dict) else {}
+        model = reply.model or body.get("model") or self.models[0]
+        cid = f"chatcmpl-sim{next(self._ids)}"
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            resp = Response(200, {"content-type": "text/event-stream; charset=utf-8"},
+                            events=self._events(reply, body, cid, model, include_usage),
+                            chunk_delay=reply.chunk_delay)
+        else:
+            resp = json_response(self._completion(reply, body, cid, model))
+        return self.apply_fault(resp, reply.fault)
+
+    # rendering -----------------------------------------------------------------------------
+    def _usage(self, reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
+        u = reply.usage or {}
+        prompt = u.get("input", estimate_tokens(json.dumps(body.get("messages", []))))
+        completion = u.get("output", estimate_tokens(reply.text + reply.reasoning)
+                           + 10 * len(reply.tool_calls))
+        return {"prompt_tokens": prompt, "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+                "prompt_tokens_details": {"cached_tokens": u.get("cached", 0)},
+                "completion_tokens_details": {"reasoning_tokens": u.get("reasoning", 0)}}
+
+    def _finish(self, reply: Reply) -> str:
+        if reply.stop_reason:
+            return _FINISH.get(reply.stop_reason, reply.stop_reason)
+        return "tool_calls" if reply.tool_calls else "stop"
+
+    def _chunk(self, cid: str, model: str, delta: dict[str, Any] | None,
+               finish: str | None = None, usage: dict[str, Any] | None = None) -> bytes:
+        choices = [] if delta is None else [
+            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        return sse({"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
+                    "model": model, "system_fingerprint": "fp_sim", "choices": choices,
+                    "usage": usage})
+
+    def _events(self, reply: Reply, body: dict[str, Any], cid: str, model: str,
+                include_usage: bool) -> Iterator[bytes]:
+        yield self._chunk(cid, model, {"role": "assistant", "content": ""})
+        for piece in split_text(reply.reasoning, reply.chunk_size):
+            yield self._chunk(cid, model, {"content": None, self.reasoning_field: piece})
+        for piece in split_text(reply.text, reply.chunk_size):
+            yield self._chunk(cid, model, {"content": piece})
+        for index, call in enumerate(reply.tool_calls):
+            args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+            yield self._chunk(cid, model, {"tool_calls": [{
+                "index": index, "id": call.id or f"call_sim_{next(self._ids)}",
+                "type": "function", "function": {"name": call.name, "arguments": ""}}]})
+            for i in range(0, len(args), call.chunk_size):
+                yield self._chunk(cid, model, {"tool_calls": [{
+                    "index": index, "function": {"arguments": args[i:i + call.chunk_size]}}]})
+        yield self._chunk(cid, model, {}, self._finish(reply))
+        if include_usage:
+            yield self._chunk(cid, model, None, usage=self._usage(reply, body))
+        yield b"data: [DONE]\n\n"
+
+    def _completion(self, reply: Reply, body: dict[str, Any], cid: str, model: str
+                    ) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+        if reply.reasoning:
+            message[self.reasoning_field] = reply.reasoning
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id or f"call_sim_{next(self._ids)}", "type": "function",
+                 "function": {"name": c.name, "arguments": c.arguments
+                              if isinstance(c.arguments, str) else json.dumps(c.arguments)}}
+                for c in reply.tool_calls]
+        return {"id": cid, "object": "chat.completion", "created": int(time.time()),
+                "model": model, "system_fingerprint": "fp_sim",
+                "choices": [{"index": 0, "message": message, "logprobs": None,
+                             "finish_reason": self._finish(reply)}],
+                "usage": self._usage(reply, body)}
