@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -74,21 +75,24 @@ class PluginHost:
             name = f"builtin:{info.name}"
             if self.pm.is_blocked(name):
                 continue
-            self._add(name, importlib.import_module(f"agentplug.plugins.{info.name}"))
+            module = f"agentplug.plugins.{info.name}"
+            self._import_and_add(name, module, lambda m=module: importlib.import_module(m))
 
     def _load_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if self.pm.is_blocked(ep.name):
                 continue
-            try:
-                module = ep.load()
-            except Exception as exc:  # a broken plugin must never take the host down
-                dist = f" (from {ep.dist.name})" if ep.dist else ""
-                self.problems.append(
-                    PluginProblem(ep.name, f"failed to load {ep.value}{dist}: "
-                                           f"{type(exc).__name__}: {exc}"))
-                continue
-            self._add(ep.name, module)
+            dist = f" (from {ep.dist.name})" if ep.dist else ""
+            self._import_and_add(ep.name, ep.value + dist, ep.load)
+
+    def _import_and_add(self, name: str, where: str, load: Callable[[], ModuleType]) -> None:
+        try:
+            module = load()
+        except Exception as exc:  # a broken plugin must never take the host down
+            self.problems.append(
+                PluginProblem(name, f"failed to load {where}: {type(exc).__name__}: {exc}"))
+            return
+        self._add(name, module)
 
     def _collect(self) -> None:
         # Each plugin's hook is called on its own so that one failing plugin does not stop

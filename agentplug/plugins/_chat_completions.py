@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,9 @@ class ChatCompletionsBackend(BaseBackend):
         return str(self.client_settings().get("base_url", "https://api.openai.com/v1"))
 
     async def open(self) -> None:
-        self._client = cached_client(self.client_factory(), **self.client_settings())
+        # Importing the SDK takes ~0.4 s: do it off the event loop.
+        await asyncio.to_thread(openai_module)
+        self._client_now()
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.

@@ -1,0 +1,126 @@
+"""``agentplug backends``: the registry as the seed's tables, true by construction."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("backends", help="list the backends and what each supports")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt.add_argument("--markdown", action="store_true", help="the docs page (docs/backends.md)")
+    p.set_defaults(handler=backends)
+
+
+def rows(registry: Any) -> list[dict[str, Any]]:
+    from importlib.util import find_spec
+
+    out = []
+    for spec in registry:
+        out.append({
+            "type": spec.type,
+            "title": spec.title,
+            "setup": spec.setup,
+            "env_vars": list(spec.env_vars),
+            "tool_flags": {f: spec.flag(f).support for f in FLAGS},
+            "flag_reasons": {f: spec.flag(f).reason for f in FLAGS if spec.flag(f).reason},
+            "notes": spec.notes,
+            "capabilities": sorted(spec.capabilities),
+            "presets": {n: {"base_url": p.base_url, "env_var": p.env_var}
+                        for n, p in spec.presets.items()},
+            "extra": spec.extra,
+            "installed": _installed(spec.extra, find_spec),
+            "plugin": spec.plugin,
+        })
+    return out
+
+
+_EXTRA_MODULE = {"openai": "openai", "claude": "anthropic", "gemini": "google.genai",
+                 "claude-code": "claude_agent_sdk", "ag2": "autogen", "mcp": "mcp",
+                 "local": "llama_cpp"}
+
+
+def _installed(extra: str | None, find_spec: Any) -> bool:
+    module = _EXTRA_MODULE.get(extra or "")
+    if module is None:
+        return True
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def markdown(registry: Any) -> str:
+    from ..core.registry import FlagSupport
+
+    lines = ["# Backends", "",
+             "Generated from the plugin registry by `agentplug backends --markdown`; "
+             "do not edit by hand.", "", "## Quick reference: backend setup", "",
+             "| Backend type | Name | Setup requirements | Extra |", "|---|---|---|---|"]
+    specs = list(registry)
+    for s in specs:
+        extra = f"`pip install 'agentplug[{s.extra}]'`" if s.extra else ""
+        lines.append(f"| `{s.type}` | {s.title} | {s.setup} | {extra} |")
+    lines += ["", "## Tool enablement", "",
+              "| Backend | `enable_web_search` | `enable_code_execution` | "
+              "`enable_code_interpreter` | Notes |", "|---|---|---|---|---|"]
+    for s in specs:
+        marks = " | ".join(s.flag(f).symbol for f in FLAGS)
+        lines.append(f"| `{s.type}` | {marks} | {s.notes} |")
+    lines += ["", "## Capabilities", "", "| Backend | Capabilities | Plugin |", "|---|---|---|"]
+    for s in specs:
+        lines.append(f"| `{s.type}` | {', '.join(sorted(s.capabilities))} | {s.plugin} |")
+    reasons = [(s.type, f, s.flag(f)) for s in specs for f in FLAGS
+               if s.flag(f).reason and s.flag(f).support != "yes"]
+    if reasons:
+        lines += ["", "## Why a flag is refused", ""]
+        lines += [f"- `{t}` `{f}`: {fs.reason}" for t, f, fs in reasons
+                  if isinstance(fs, FlagSupport)]
+    presets = [(s, p) for s in specs for p in s.presets.values()]
+    if presets:
+        lines += ["", "## Provider presets", "", "| Backend | `provider:` | Name | Base URL | "
+                  "Key env var |", "|---|---|---|---|---|"]
+        lines += [f"| `{s.type}` | `{p.name}` | {p.title} | {p.base_url} | "
+                  f"`{p.env_var or '-'}` |" for s, p in presets]
+    return "\n".join(lines) + "\n"
+
+
+def _table(headers: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h)
+              for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*r) for r in body]
+    return "\n".join(line.rstrip() for line in out)
+
+
+def backends(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from ..core.host import default_host
+    from ..core.registry import FlagSupport
+
+    host = default_host()
+    for problem in host.problems:
+        print(f"agentplug: warning: {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"backends": rows(host.registry),
+                          "problems": [str(p) for p in host.problems]}, indent=2))
+        return 0
+    if args.markdown:
+        sys.stdout.write(markdown(host.registry))
+        return 0
+    data = rows(host.registry)
+    print(_table(["TYPE", "SETUP", "INSTALLED"],
+                 [[r["type"], r["setup"], "yes" if r["installed"] else
+                   f"no: pip install 'agentplug[{r['extra']}]'"] for r in data]))
+    print()
+    print(_table(["TYPE", "WEB SEARCH", "CODE EXEC", "CODE INTERP", "MCP", "NOTES"],
+                 [[r["type"], *(FlagSupport(r["tool_flags"][f]).symbol for f in FLAGS),
+                   "yes" if "mcp" in r["capabilities"] else "no", r["notes"]] for r in data]))
+    return 0
