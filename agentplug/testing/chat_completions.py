@@ -31,8 +31,8 @@ class ChatCompletionsSimulator(Simulator):
     """
 
     def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
-                 reasoning_field: str = "reasoning_content") -> None:
-        super().__init__(*script)
+                 reasoning_field: str = "reasoning_content", default: Any = None) -> None:
+        super().__init__(*script, default=default)
         self.models = models
         self.reasoning_field = reasoning_field
         self._ids = itertools.count(1)

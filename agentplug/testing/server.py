@@ -52,8 +52,9 @@ class ScriptExhausted(Exception):
 class Simulator:
     """Base class: subclasses implement ``route`` for their provider's endpoints."""
 
-    def __init__(self, *script: ScriptEntry) -> None:
+    def __init__(self, *script: ScriptEntry, default: ScriptEntry | None = None) -> None:
         self._script: deque[ScriptEntry] = deque(script)
+        self.default = default  # answers when the script is empty (benchmarks, demos)
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -68,10 +69,13 @@ class Simulator:
 
     def next_reply(self, request: RecordedRequest) -> Reply | RawResponse:
         with self._lock:
-            if not self._script:
+            if self._script:
+                entry = self._script.popleft()
+            elif self.default is not None:
+                entry = self.default
+            else:
                 raise ScriptExhausted(f"no scripted reply left for {request.method} "
                                       f"{request.path}")
-            entry = self._script.popleft()
         if callable(entry) and not isinstance(entry, (Reply, RawResponse, Fault)):
             entry = entry(request)
         return Reply(fault=entry) if isinstance(entry, Fault) else entry
@@ -94,8 +98,7 @@ class Simulator:
 
     def start(self, port: int = 0) -> Simulator:
         handler = type("Handler", (_Handler,), {"simulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), handler)
         self._stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True,
@@ -170,9 +173,19 @@ def sse(data: Any, event: str | None = None) -> bytes:
     return f"{head}data: {payload}\n\n".encode()
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 refuses bursts of concurrent clients
+    daemon_threads = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     simulator: Simulator
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Small SSE writes must not wait for Nagle + delayed ACK (~40 ms per event).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         return

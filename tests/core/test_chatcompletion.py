@@ -247,3 +247,24 @@ async def test_simulator_stream_shape_matches_the_recording():
     assert _collapse(_shape(ours))[-4:] == _collapse(_shape(recorded))[-4:]
     assert _collapse(_shape(recorded))[-4:] == [
         (("tool_calls",), None), ((), "tool_calls"), ("usage", True), ("[DONE]",)]
+
+
+async def test_backend_keeps_the_conformance_contract(sim):
+    from agentplug import ToolDef, UserMessage
+    from agentplug.core.host import default_host
+    from agentplug.core.config import params_from_dict
+    from agentplug.testing.conformance import check_model_call
+
+    spec = default_host().backend("chatcompletion")
+    backend = spec.create(params_from_dict(spec, {"type": "chatcompletion", "model": "m",
+                                                  "base_url": sim.base_url}))
+    weather = ToolDef("weather", "Weather", {"type": "object", "properties": {}})
+    sim.script(Reply("plain text", reasoning="why"),
+               Reply("calling", tool_calls=[ToolCallSpec("weather", {}), ToolCallSpec("weather", {})]))
+    await backend.open()
+    try:
+        await check_model_call(backend, [UserMessage.of("hi")])
+        events = await check_model_call(backend, [UserMessage.of("hi")], [weather])
+    finally:
+        await backend.close()
+    assert events[-1].stop_reason == "tool_calls"
