@@ -138,3 +138,23 @@ def test_env_file_in_working_directory_is_loaded(sim, tmp_path):
     out = subprocess.run([AGENTPLUG, "run", "-c", "c.yaml", "x"], capture_output=True,
                          text=True, timeout=60, cwd=tmp_path, env=env)
     assert out.stdout == "from dotenv\n", out.stderr
+
+
+def test_ctrl_c_cancels_cleanly(sim, config):
+    import signal
+    import time
+
+    sim.script(Reply("word " * 400, chunk_delay=0.02))
+    proc = subprocess.Popen([AGENTPLUG, "run", "-c", str(config), "long answer"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "SIM_URL": sim.base_url})
+    deadline = time.monotonic() + 30
+    while not sim.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # mid-stream
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "agentplug: interrupted" in err
+    assert "Traceback" not in err
+    assert out.startswith("word ")
