@@ -85,3 +85,16 @@ def _message(exc: Any) -> str:
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return str(getattr(exc, "message", exc))
+
+
+# Responses streams report failures as ordinary events (``error``, ``response.failed``), which
+# the SDK passes through instead of raising: these codes are worth another try.
+_RETRYABLE_STREAM_CODES = {"server_error", "rate_limit_exceeded", "vector_store_timeout"}
+
+
+def stream_event_error(code: str | None, message: str | None, url: str) -> ProviderError:
+    """A Responses ``error`` / ``response.failed`` event as an agentplug error."""
+    cls = RateLimitError if code == "rate_limit_exceeded" else ProviderError
+    detail = f" [{code}]" if code else ""
+    return cls(f"{message or 'the response failed'}{detail} (stream from {url})",
+               retryable=code in _RETRYABLE_STREAM_CODES)

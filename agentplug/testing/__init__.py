@@ -8,11 +8,12 @@
 
 from .chat_completions import ChatCompletionsSimulator
 from .conformance import ConformanceError, check_call_events, check_model_call
+from .responses import ResponsesSimulator
 from .script import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
 from .server import RecordedRequest, Response, Simulator
 
 __all__ = [
     "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "RawResponse",
-    "RecordedRequest", "Reply", "Response", "Simulator", "ToolCallSpec", "check_call_events",
-    "check_model_call",
+    "RecordedRequest", "Reply", "Response", "ResponsesSimulator", "Simulator", "ToolCallSpec",
+    "check_call_events", "check_model_call",
 ]

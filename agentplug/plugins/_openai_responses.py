@@ -1,0 +1,261 @@
+"""The ``openai`` backend's runtime: ``client.responses.create(stream=True)``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..core.backend import BaseBackend
+from ..core.errors import StreamError
+from ..core.events import (
+    BuiltinToolEvent, Done, Event, ReasoningDelta, Source, TextDelta, ToolCallRequested,
+    UsageEvent,
+)
+from ..core.messages import (
+    AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
+)
+from ..core.requirements import resolve_api_key
+from ..core.tools import ToolDef, parse_arguments
+from ..core.usage import Usage
+from ..formats import openai_responses as fmt
+from ._openai_client import (
+    cached_client, client_settings, map_error, openai_module, stream_event_error,
+)
+
+Item = dict[str, Any]
+_INCOMPLETE = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
+
+
+class OpenAIResponsesBackend(BaseBackend):
+    def client_settings(self) -> dict[str, Any]:
+        p = self.params
+        key = resolve_api_key(p, self.spec.env_vars, self.name)
+        return client_settings(base_url=p.base_url, api_key=key or "", max_retries=p.max_retries,
+                               timeout=p.timeout, headers=p.headers)
+
+    async def open(self) -> None:
+        # Importing the SDK takes ~0.4 s: do it off the event loop.
+        await asyncio.to_thread(openai_module)
+        self._client_now()
+
+    def _client_now(self) -> Any:
+        # Agents may be driven from a different loop than the one that opened them.
+        return cached_client(openai_module().AsyncOpenAI, **self.client_settings())
+
+    def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                      ) -> dict[str, Any]:
+        p = self.params
+        request: dict[str, Any] = {
+            "model": p.model or self.spec.default_model,
+            "input": fmt.input_items(messages, self.name),
+            "stream": True,
+        }
+        if instructions := fmt.instructions(messages):
+            request["instructions"] = instructions
+        tool_list = fmt.tools(tools, web_search=p.enable_web_search,
+                              code_interpreter=p.enable_code_interpreter)
+        if tool_list:
+            request["tools"] = tool_list
+        include = []
+        if p.enable_web_search:
+            include.append("web_search_call.action.sources")
+        if p.enable_code_interpreter:
+            include.append("code_interpreter_call.outputs")
+        if p.store is False:
+            # Nothing is kept server-side: reasoning must travel back in encrypted form.
+            include.append("reasoning.encrypted_content")
+        if include:
+            request["include"] = include
+        reasoning = {k: v for k, v in (("effort", p.reasoning_effort),
+                                       ("summary", p.reasoning_summary)) if v}
+        if reasoning:
+            request["reasoning"] = reasoning
+        if p.text_verbosity:
+            request["text"] = {"verbosity": p.text_verbosity}
+        if p.max_tokens is not None:
+            request["max_output_tokens"] = p.max_tokens
+        for key in ("temperature", "top_p", "store", "parallel_tool_calls", "max_tool_calls",
+                    "service_tier", "extra_body"):
+            if (value := getattr(p, key)) is not None:
+                request[key] = value
+        return request
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        client = self._client_now()
+        request = self.build_request(messages, tools)
+        url = str(client.base_url).rstrip("/")
+        turn = _Turn(self.name, url)
+        try:
+            stream = await client.responses.create(**request)
+            async for event in stream:
+                for out in turn.feed(event):
+                    yield out
+        except Exception as exc:
+            raise map_error(exc, url) from exc
+        for out in turn.finish():
+            yield out
+
+
+class _Turn:
+    """Accumulates one streamed response into events and the final message."""
+
+    def __init__(self, backend: str, url: str) -> None:
+        self.backend, self.url = backend, url
+        self.text: dict[str, str] = {}  # streamed text per message item
+        self.reasoning: dict[str, str] = {}  # streamed summary per reasoning item
+        self.items: dict[int, Item] = {}
+        self.calls: dict[str, ToolCallPart] = {}
+        self.last_search: str | None = None
+        self.final: Any = None
+
+    def _reasoning_delta(self, item_id: str, text: str) -> ReasoningDelta:
+        self.reasoning[item_id] = self.reasoning.get(item_id, "") + text
+        return ReasoningDelta(text)
+
+    def feed(self, event: Any) -> list[Event]:
+        kind = event.type
+        if kind == "response.output_text.delta":
+            self.text[event.item_id] = self.text.get(event.item_id, "") + event.delta
+            return [TextDelta(event.delta)] if event.delta else []
+        if kind == "response.reasoning_summary_text.delta":
+            return [self._reasoning_delta(event.item_id, event.delta)] if event.delta else []
+        if kind == "response.reasoning_summary_part.added" and any(self.reasoning.values()):
+            # Summary parts are paragraphs: keep them apart in the joined reasoning text.
+            return [self._reasoning_delta(event.item_id, "\n\n")]
+        if kind == "response.output_item.added":
+            return _started(event.item)
+        if kind == "response.web_search_call.searching":
+            return [BuiltinToolEvent("web_search", "in_progress", call_id=event.item_id)]
+        if kind == "response.code_interpreter_call.interpreting":
+            return [BuiltinToolEvent("code_interpreter", "in_progress", call_id=event.item_id)]
+        if kind == "response.output_item.done":
+            item = event.item.to_dict()
+            self.items[event.output_index] = item
+            return self._item_done(item)
+        if kind in ("response.completed", "response.incomplete"):
+            self.final = event.response
+        elif kind == "response.failed":
+            error = event.response.error
+            raise stream_event_error(getattr(error, "code", None),
+                                     getattr(error, "message", None), self.url)
+        elif kind == "error":
+            raise stream_event_error(event.code, event.message, self.url)
+        return []
+
+    def _item_done(self, item: Item) -> list[Event]:
+        kind = item.get("type")
+        if kind == "function_call":
+            call = self._call(item)
+            return [ToolCallRequested(call)]
+        if kind == "web_search_call":
+            self.last_search = item.get("id")
+            action = item.get("action") or {}
+            sources = [Source(s["url"]) for s in action.get("sources") or [] if s.get("url")]
+            return [BuiltinToolEvent("web_search", _status(item), call_id=item.get("id"),
+                                     query=action.get("query"), sources=sources,
+                                     data={"action": action})]
+        if kind == "code_interpreter_call":
+            outputs = item.get("outputs") or []
+            logs = "".join(o.get("logs", "") for o in outputs if o.get("type") == "logs")
+            images = [o["url"] for o in outputs if o.get("type") == "image" and o.get("url")]
+            return [BuiltinToolEvent("code_interpreter", _status(item), call_id=item.get("id"),
+                                     code=item.get("code"), stdout=logs or None,
+                                     data={"container_id": item.get("container_id"),
+                                           "images": images})]
+        if kind == "message":
+            citations = [a for c in item.get("content") or []
+                         for a in c.get("annotations") or [] if a.get("type") == "url_citation"]
+            if citations:
+                # Citations arrive with the answer, after the searches: report them as the
+                # sources the answer actually used.
+                return [BuiltinToolEvent(
+                    "web_search", "completed", call_id=self.last_search, name="citations",
+                    sources=[Source(a["url"], a.get("title")) for a in citations],
+                    data={"citations": citations})]
+        return []
+
+    def _call(self, item: Item) -> ToolCallPart:
+        call_id = item.get("call_id") or item.get("id") or f"call_{len(self.calls)}"
+        if call_id not in self.calls:
+            self.calls[call_id] = ToolCallPart(
+                call_id, item.get("name", ""), parse_arguments(item.get("arguments") or ""),
+                provider=self.backend, provider_data={"id": item.get("id")})
+        return self.calls[call_id]
+
+    def finish(self) -> list[Event]:
+        if self.final is None:
+            raise StreamError(f"the stream from {self.url} ended before response.completed")
+        final_output = [o.to_dict() for o in self.final.output or []]
+        items = final_output or [self.items[i] for i in sorted(self.items)]
+        events: list[Event] = []
+        parts: list[Part] = []
+        refused = False
+        for item in items:
+            kind, item_id = item.get("type"), item.get("id") or ""
+            if kind == "reasoning":
+                text = self.reasoning.get(item_id)
+                if text is None:  # nothing streamed (e.g. replayed JSON): report it now
+                    text = "\n\n".join(s.get("text", "") for s in item.get("summary") or [])
+                    if text:
+                        events.append(ReasoningDelta(text))
+                parts.append(ReasoningPart(text, item.get("encrypted_content"), self.backend))
+            elif kind == "message":
+                text = self.text.get(item_id)
+                if text is None:
+                    text = "".join(c.get("text", "") for c in item.get("content") or []
+                                   if c.get("type") == "output_text")
+                    if text:
+                        events.append(TextDelta(text))
+                refusal = "".join(c.get("refusal", "") for c in item.get("content") or []
+                                  if c.get("type") == "refusal")
+                refused = refused or bool(refusal)
+                parts.append(TextPart(text or refusal))
+            elif kind == "function_call":
+                known = item.get("call_id") in self.calls
+                call = self._call(item)
+                parts.append(call)
+                if not known:
+                    events.append(ToolCallRequested(call))
+            elif kind in ("web_search_call", "code_interpreter_call"):
+                tool = "web_search" if kind == "web_search_call" else "code_interpreter"
+                parts.append(BuiltinToolPart(tool, item_id, self.backend, item))
+        usage = _usage(self.final.usage)
+        events.append(UsageEvent(usage))
+        message = AssistantMessage(parts, provider=self.backend,
+                                   provider_data={"output": items, "response_id": self.final.id})
+        events.append(Done(message, self._stop(message, refused), usage))
+        return events
+
+    def _stop(self, message: AssistantMessage, refused: bool) -> Any:
+        details = self.final.incomplete_details
+        if self.final.status == "incomplete" and details is not None:
+            return _INCOMPLETE.get(details.reason or "", "max_tokens")
+        if message.tool_calls:
+            return "tool_calls"
+        return "refusal" if refused else "end_turn"
+
+
+def _started(item: Any) -> list[Event]:
+    if item.type == "web_search_call":
+        return [BuiltinToolEvent("web_search", "started", call_id=item.id)]
+    if item.type == "code_interpreter_call":
+        return [BuiltinToolEvent("code_interpreter", "started", call_id=item.id)]
+    return []
+
+
+def _status(item: Item) -> Any:
+    return "failed" if item.get("status") in ("failed", "incomplete") else "completed"
+
+
+def _usage(u: Any) -> Usage:
+    if u is None:
+        return Usage(requests=1)
+    return Usage(
+        input_tokens=u.input_tokens or 0,
+        output_tokens=u.output_tokens or 0,
+        cached_tokens=getattr(u.input_tokens_details, "cached_tokens", 0) or 0,
+        reasoning_tokens=getattr(u.output_tokens_details, "reasoning_tokens", 0) or 0,
+        requests=1,
+    )
