@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import typing
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -35,8 +37,7 @@ class OpenAIResponsesBackend(BaseBackend):
                                timeout=p.timeout, headers=p.headers)
 
     async def open(self) -> None:
-        # Importing the SDK takes ~0.4 s: do it off the event loop.
-        await asyncio.to_thread(openai_module)
+        await asyncio.to_thread(_load_sdk)
         self._client_now()
 
     def _client_now(self) -> Any:
@@ -98,6 +99,22 @@ class OpenAIResponsesBackend(BaseBackend):
             yield out
 
 
+@functools.cache
+def _load_sdk() -> None:
+    """Import the SDK (~0.4 s) and build its Responses event models, off the event loop.
+
+    The SDK's pydantic models defer schema building to first use, which would otherwise
+    stall the loop for ~0.8 s in the middle of the first stream.
+    """
+    openai_module()
+    import openai.resources.responses.responses  # noqa: F401  (else loaded on first use)
+    from openai.types.responses import Response, ResponseStreamEvent
+
+    union = typing.get_args(ResponseStreamEvent)[0]
+    for model in (Response, *typing.get_args(union)):
+        model.model_rebuild()
+
+
 class _Turn:
     """Accumulates one streamed response into events and the final message."""
 
@@ -131,7 +148,7 @@ class _Turn:
         if kind == "response.code_interpreter_call.interpreting":
             return [BuiltinToolEvent("code_interpreter", "in_progress", call_id=event.item_id)]
         if kind == "response.output_item.done":
-            item = event.item.to_dict()
+            item = event.item.to_dict(warnings=False)
             self.items[event.output_index] = item
             return self._item_done(item)
         if kind in ("response.completed", "response.incomplete"):
@@ -187,7 +204,7 @@ class _Turn:
     def finish(self) -> list[Event]:
         if self.final is None:
             raise StreamError(f"the stream from {self.url} ended before response.completed")
-        final_output = [o.to_dict() for o in self.final.output or []]
+        final_output = [o.to_dict(warnings=False) for o in self.final.output or []]
         items = final_output or [self.items[i] for i in sorted(self.items)]
         events: list[Event] = []
         parts: list[Part] = []

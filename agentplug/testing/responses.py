@@ -103,6 +103,7 @@ class _Render:
         self.created_at = int(time.time())
         self.seq = itertools.count()
         self.output: list[Event] = []
+        self.obfuscate = (body.get("stream_options") or {}).get("include_obfuscation", True)
 
     # the response object -----------------------------------------------------------------
     def response(self, status: str, *, usage: dict[str, Any] | None = None,
@@ -150,6 +151,10 @@ class _Render:
 
     # the stream --------------------------------------------------------------------------
     def event(self, kind: str, **fields: Any) -> bytes:
+        if kind.endswith(".delta") and self.obfuscate:
+            # Real streams pad deltas with random characters so that packet sizes do not
+            # reveal token lengths (turned off by stream_options.include_obfuscation=false).
+            fields["obfuscation"] = uuid.uuid4().hex[:max(1, 16 - len(fields["delta"]))]
         return sse({"type": kind, "sequence_number": next(self.seq), **fields}, event=kind)
 
     def events(self) -> Iterator[bytes]:

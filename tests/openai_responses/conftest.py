@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from agentplug import create_agent
 from agentplug.testing import ResponsesSimulator
-
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "openai_responses"
 
 
 @pytest.fixture
@@ -26,12 +21,3 @@ def make_agent(sim, monkeypatch):
                   "max_retries": 0, **backend}
         return create_agent(config, tools=tools)
     return make
-
-
-def load_cassette(name: str) -> list[dict]:
-    """The interactions of a recorded cassette (VCR YAML)."""
-    return yaml.safe_load((CASSETTES / name).read_text(encoding="utf-8"))["interactions"]
-
-
-async def collect(agent, prompt):
-    return [e async for e in agent.stream(prompt)]
