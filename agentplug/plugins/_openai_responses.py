@@ -90,9 +90,12 @@ class OpenAIResponsesBackend(BaseBackend):
         turn = _Turn(self.name, url)
         try:
             stream = await client.responses.create(**request)
-            async for event in stream:
-                for out in turn.feed(event):
-                    yield out
+            # An error event makes us stop reading mid-stream: close the response now
+            # rather than leave the SDK's generator to the garbage collector.
+            async with stream:
+                async for event in stream:
+                    for out in turn.feed(event):
+                        yield out
         except Exception as exc:
             raise map_error(exc, url) from exc
         for out in turn.finish():
