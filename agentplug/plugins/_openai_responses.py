@@ -24,12 +24,15 @@ from ..formats import openai_responses as fmt
 from ._openai_client import (
     cached_client, client_settings, map_error, openai_module, stream_event_error,
 )
+from .openai import OpenAIParams
 
 Item = dict[str, Any]
 _INCOMPLETE = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
 
 
 class OpenAIResponsesBackend(BaseBackend):
+    params: OpenAIParams
+
     def client_settings(self) -> dict[str, Any]:
         p = self.params
         key = resolve_api_key(p, self.spec.env_vars, self.name)

@@ -1,4 +1,5 @@
-"""``openai``: the OpenAI API through the Responses API (reasoning, web search, code interpreter)."""
+"""``openai``: the OpenAI API through the Responses API (reasoning, web search, code
+interpreter)."""
 
 from __future__ import annotations
 

@@ -75,9 +75,9 @@ class ResponsesSimulator(Simulator):
     def create(self, request: RecordedRequest) -> Response:
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
-            body = reply.body.encode() if isinstance(reply.body, str) else reply.body
-            return Response(reply.status, reply.headers, body)
-        body = request.body if isinstance(request.body, dict) else {}
+            raw = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            return Response(reply.status, reply.headers, raw)
+        body: dict[str, Any] = request.body if isinstance(request.body, dict) else {}
         render = _Render(reply, body, reply.model or body.get("model") or self.models[0])
         if not body.get("stream"):
             return self.apply_fault(json_response(render.final_response()), reply.fault)
