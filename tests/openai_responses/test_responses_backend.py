@@ -257,3 +257,22 @@ def test_non_streaming_simulator_json_through_the_sdk(sim):
     assert response.output_text == "plain json"
     assert (response.usage.input_tokens, response.usage.output_tokens) == (3, 4)
     assert [o.type for o in response.output] == ["reasoning", "message"]
+
+
+async def test_parallel_calls_are_replayed_before_their_outputs(make_agent, sim):
+    sim.script(Reply(tool_calls=[ToolCallSpec("square", {"x": 3}, id="c1"),
+                                 ToolCallSpec("square", {"x": 4}, id="c2")]),
+               Reply("9 and 16."))
+
+    def square(x: int) -> int:
+        """Square a number."""
+        return x * x
+
+    async with make_agent(tools=[square]) as agent:
+        result = await agent.run("squares of 3 and 4")
+    assert result.text == "9 and 16."
+    items = sim.requests[1].body["input"][1:]
+    assert [(i["type"], i["call_id"]) for i in items] == [
+        ("function_call", "c1"), ("function_call", "c2"),
+        ("function_call_output", "c1"), ("function_call_output", "c2")]
+    assert [i.get("output") for i in items[2:]] == ["9", "16"]

@@ -110,7 +110,7 @@ async def test_dropped_stream_is_an_error_then_the_agent_works(make_agent, sim):
     async with make_agent() as agent:
         events = await collect(agent, "x")
         assert isinstance(events[-1], ErrorEvent)
-        assert events[-1].error_type in ("StreamError", "ProviderConnectionError")
+        assert events[-1].error_type == "StreamError" and "broke off" in events[-1].message
         assert agent.history == []  # the broken turn was rolled back
         assert (await agent.run("again")).text == "recovered"
     assert [i.get("content") for i in sim.requests[1].body["input"]] == ["again"]
