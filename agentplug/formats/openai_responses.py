@@ -5,6 +5,11 @@ web_search_call, code_interpreter_call). An assistant turn produced by the Respo
 keeps its output items in ``provider_data["output"]``; replaying them as they came (reasoning
 items with their ids and encrypted content before the function calls they led to) is what the
 API expects. Turns from any other backend are rebuilt from their neutral parts instead.
+
+With ``store: false`` nothing is kept server-side, and the API answers "Item with id ... not
+found" to any item id it is sent: items then travel without ids, assistant messages as plain
+text, reasoning only in its encrypted form, and built-in tool calls (whose schema requires an
+id) are left out.
 """
 
 from __future__ import annotations
@@ -39,8 +44,12 @@ def instructions(history: Sequence[Message]) -> str | None:
     return "\n\n".join(texts) if texts else None
 
 
-def input_items(history: Sequence[Message], backend: str) -> list[Item]:
-    """The conversation as Responses input items (system messages go to ``instructions``)."""
+def input_items(history: Sequence[Message], backend: str, *, stored: bool = True
+                ) -> list[Item]:
+    """The conversation as Responses input items (system messages go to ``instructions``).
+
+    ``stored=False`` (the request's ``store: false``) replays items without server-side ids.
+    """
     out: list[Item] = []
     for m in history:
         if isinstance(m, UserMessage):
@@ -48,7 +57,8 @@ def input_items(history: Sequence[Message], backend: str) -> list[Item]:
         elif isinstance(m, AssistantMessage):
             native = native_data(m, backend)
             if native and isinstance(native.get("output"), list):
-                out.extend(replay_item(item) for item in native["output"])
+                replayed = (replay_item(item, stored=stored) for item in native["output"])
+                out.extend(item for item in replayed if item is not None)
             else:
                 out.extend(_neutral_assistant(m))
         elif isinstance(m, ToolResultMessage):
@@ -94,12 +104,28 @@ def _neutral_assistant(m: AssistantMessage) -> list[Item]:
     return out
 
 
-def replay_item(item: Item) -> Item:
-    """An output item as the API accepts it back as input.
+def replay_item(item: Item, *, stored: bool = True) -> Item | None:
+    """An output item as the API accepts it back as input (None: leave it out).
 
     Output-only fields are dropped: ``logprobs`` on text, ``sources`` on a web search action
     (input sources only allow URLs, but outputs also name APIs such as ``oai-weather``).
     """
+    if stored:
+        return _replay(item)
+    kind = item.get("type")
+    if kind in ("web_search_call", "code_interpreter_call"):
+        return None
+    if kind == "reasoning" and not item.get("encrypted_content"):
+        return None
+    if kind == "message":  # plain assistant text: an id-less output message is not valid
+        return {"role": "assistant", "content": "".join(
+            c.get("text", "") for c in item.get("content") or [] if c.get("type") == "output_text")}
+    out = _replay(item)
+    out.pop("id", None)
+    return out
+
+
+def _replay(item: Item) -> Item:
     kind = item.get("type")
     if kind == "message":
         content = []
@@ -112,9 +138,9 @@ def replay_item(item: Item) -> Item:
         return {"type": "message", "role": "assistant", "id": item.get("id"),
                 "status": item.get("status") or "completed", "content": content}
     if kind == "reasoning":
-        out = {"type": "reasoning", "id": item.get("id"),
-               "summary": [{"type": "summary_text", "text": s.get("text", "")}
-                           for s in item.get("summary") or []]}
+        out: Item = {"type": "reasoning", "id": item.get("id"),
+                     "summary": [{"type": "summary_text", "text": s.get("text", "")}
+                                 for s in item.get("summary") or []]}
         if item.get("encrypted_content"):
             out["encrypted_content"] = item["encrypted_content"]
         return out

@@ -52,7 +52,7 @@ class OpenAIResponsesBackend(BaseBackend):
         p = self.params
         request: dict[str, Any] = {
             "model": p.model or self.spec.default_model,
-            "input": fmt.input_items(messages, self.name),
+            "input": fmt.input_items(messages, self.name, stored=p.store is not False),
             "stream": True,
         }
         if instructions := fmt.instructions(messages):

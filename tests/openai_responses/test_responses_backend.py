@@ -77,21 +77,46 @@ async def test_function_tool_loop_sends_call_and_output_items(make_agent, sim):
 
 
 async def test_reasoning_summary_streams_and_items_are_passed_back(make_agent, sim):
-    sim.script(Reply("Four.", reasoning="Two plus two is four.", reasoning_signature="enc-1"),
-               Reply("Eight."))
-    async with make_agent(reasoning_effort="high", store=False) as agent:
+    sim.script(Reply("Four.", reasoning="Two plus two is four."), Reply("Eight."))
+    async with make_agent(reasoning_effort="high") as agent:
         events = await collect(agent, "2+2?")
         await agent.run("and doubled?")
     assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == \
         "Two plus two is four."
     first, second = (r.body for r in sim.requests)
     assert first["reasoning"] == {"effort": "high", "summary": "auto"}
-    assert first["store"] is False and first["include"] == ["reasoning.encrypted_content"]
-    reasoning = second["input"][1]
+    assert "include" not in first  # stored responses: reasoning is passed back by id
+    reasoning, message = second["input"][1:3]
     assert reasoning == {"type": "reasoning", "id": reasoning["id"],
-                         "summary": [{"type": "summary_text", "text": "Two plus two is four."}],
-                         "encrypted_content": "enc-1"}
+                         "summary": [{"type": "summary_text", "text": "Two plus two is four."}]}
+    assert reasoning["id"].startswith("rs_") and message["id"].startswith("msg_")
     assert [i.get("type") for i in second["input"]] == [None, "reasoning", "message", None]
+
+
+async def test_store_false_replays_encrypted_reasoning_and_no_item_ids(make_agent, sim):
+    sim.script(Reply("Searching.", reasoning="Look it up.", reasoning_signature="enc-1",
+                     builtins=[BuiltinSpec("web_search", query="q")],
+                     tool_calls=[ToolCallSpec("lookup", {"k": "v"}, id="c1")]),
+               Reply("Found."))
+
+    def lookup(k: str) -> str:
+        """Look a key up."""
+        return "value"
+
+    async with make_agent(tools=[lookup], reasoning_effort="low", store=False,
+                          enable_web_search=True) as agent:
+        await agent.run("find v")
+    first, second = (r.body for r in sim.requests)
+    assert first["store"] is False
+    assert first["include"] == ["web_search_call.action.sources", "reasoning.encrypted_content"]
+    # Nothing was stored: no item ids, reasoning as encrypted content, the search left out.
+    assert second["input"][1:] == [
+        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Look it up."}],
+         "encrypted_content": "enc-1"},
+        {"role": "assistant", "content": "Searching."},
+        {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": '{"k": "v"}'},
+        {"type": "function_call_output", "call_id": "c1", "output": "value"},
+    ]
 
 
 async def test_reasoning_items_precede_their_function_calls_on_replay(make_agent, sim):
