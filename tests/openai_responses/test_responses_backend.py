@@ -301,3 +301,17 @@ async def test_parallel_calls_are_replayed_before_their_outputs(make_agent, sim)
         ("function_call", "c1"), ("function_call", "c2"),
         ("function_call_output", "c1"), ("function_call_output", "c2")]
     assert [i.get("output") for i in items[2:]] == ["9", "16"]
+
+async def test_every_feature_at_once_keeps_the_event_contract(make_agent, sim):
+    sim.script(Reply("Done: 42.", reasoning="Plan.", reasoning_signature="enc",
+                     builtins=[BuiltinSpec("web_search", query="q",
+                                           sources=[("https://x.org", "X")]),
+                               BuiltinSpec("code_interpreter", code="6*7", stdout="42")],
+                     tool_calls=[ToolCallSpec("f", {"a": 1}), ToolCallSpec("g", "{}")]))
+    async with make_agent(reasoning_effort="low", enable_web_search=True,
+                          enable_code_interpreter=True, store=False) as agent:
+        events = await check_model_call(agent.backend, [UserMessage.of("go")])
+    done = events[-1]
+    assert [p.kind for p in done.message.parts] == [
+        "reasoning", "builtin_tool", "builtin_tool", "text", "tool_call", "tool_call"]
+    assert done.message.parts[0].signature == "enc"

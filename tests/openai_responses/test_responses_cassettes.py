@@ -8,12 +8,17 @@ recorded body, served byte for byte, goes through the real SDK and our backend c
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
+
 from agentplug import BuiltinToolEvent, Done, ReasoningDelta, TextDelta, ToolCallRequested
 from agentplug.core.messages import UserMessage
-from agentplug.testing import BuiltinSpec, RawResponse, Reply, ResponsesSimulator, ToolCallSpec
+from agentplug.testing import (
+    BuiltinSpec, Fault, RawResponse, Reply, ResponsesSimulator, ToolCallSpec,
+)
 from agentplug.testing.conformance import check_model_call
 
 from responses_support import collect, load_cassette
@@ -226,4 +231,19 @@ async def test_recorded_reasoning_summary_and_code_interpreter(make_agent, sim):
     assert [p.kind for p in done.message.parts] == \
         ["reasoning", "builtin_tool", "builtin_tool", "builtin_tool", "text"]
     assert (done.usage.cached_tokens, done.usage.reasoning_tokens) == (3200, 128)
+
+
+
+def test_http_errors_use_openai_error_bodies_and_retry_after():
+    with ResponsesSimulator(Reply(fault=Fault.http(429, retry_after=3, message="Slow down"))
+                            ) as sim:
+        req = urllib.request.Request(sim.base_url + "/responses", b'{"model": "m"}',
+                                     {"content-type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req, timeout=10)
+    err = info.value
+    assert (err.code, err.headers["retry-after"]) == (429, "3")
+    assert err.headers["x-request-id"].startswith("req_")
+    assert json.loads(err.read()) == {"error": {"message": "Slow down", "type": "requests",
+                                                "param": None, "code": "rate_limit_exceeded"}}
 
