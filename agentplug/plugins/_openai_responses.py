@@ -139,7 +139,7 @@ class _Turn:
 
     def feed(self, event: Any) -> list[Event]:
         kind = event.type
-        if kind == "response.output_text.delta":
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
             self.text[event.item_id] = self.text.get(event.item_id, "") + event.delta
             return [TextDelta(event.delta)] if event.delta else []
         if kind == "response.reasoning_summary_text.delta":
@@ -225,16 +225,14 @@ class _Turn:
                         events.append(ReasoningDelta(text))
                 parts.append(ReasoningPart(text, item.get("encrypted_content"), self.backend))
             elif kind == "message":
+                content = item.get("content") or []
+                refused = refused or any(c.get("type") == "refusal" for c in content)
                 text = self.text.get(item_id)
                 if text is None:
-                    text = "".join(c.get("text", "") for c in item.get("content") or []
-                                   if c.get("type") == "output_text")
+                    text = "".join(c.get("text") or c.get("refusal") or "" for c in content)
                     if text:
                         events.append(TextDelta(text))
-                refusal = "".join(c.get("refusal", "") for c in item.get("content") or []
-                                  if c.get("type") == "refusal")
-                refused = refused or bool(refusal)
-                parts.append(TextPart(text or refusal))
+                parts.append(TextPart(text))
             elif kind == "function_call":
                 known = item.get("call_id") in self.calls
                 call = self._call(item)

@@ -315,3 +315,27 @@ async def test_every_feature_at_once_keeps_the_event_contract(make_agent, sim):
     assert [p.kind for p in done.message.parts] == [
         "reasoning", "builtin_tool", "builtin_tool", "text", "tool_call", "tool_call"]
     assert done.message.parts[0].signature == "enc"
+
+
+async def test_refusal_is_text_with_a_refusal_stop(make_agent, sim):
+    from agentplug.testing import RawResponse
+
+    item = {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+            "content": [{"type": "refusal", "refusal": "I can't help with that."}]}
+    frames = [
+        {"type": "response.created", "response": {"id": "r", "output": []}},
+        {"type": "response.output_item.added", "output_index": 0,
+         "item": dict(item, content=[], status="in_progress")},
+        {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0,
+         "content_index": 0, "delta": "I can't help with that."},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": {
+            "id": "r", "status": "completed", "output": [item], "incomplete_details": None,
+            "usage": None}},
+    ]
+    body = "".join(f"event: {f['type']}\ndata: {json.dumps(dict(f, sequence_number=n))}\n\n"
+                   for n, f in enumerate(frames))
+    sim.script(RawResponse(200, body, {"content-type": "text/event-stream"}))
+    async with make_agent() as agent:
+        events = await check_model_call(agent.backend, [UserMessage.of("x")])
+    assert (events[-1].text, events[-1].stop_reason) == ("I can't help with that.", "refusal")
