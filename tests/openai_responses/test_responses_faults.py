@@ -159,3 +159,12 @@ async def test_stalled_response_is_a_timeout(make_agent, sim):
     async with make_agent(timeout=0.3) as agent:
         events = await collect(agent, "x")
     assert events[-1].error_type == "ProviderTimeoutError"
+
+
+async def test_without_base_url_the_sdk_default_and_openai_base_url_apply(monkeypatch, sim):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk")
+    monkeypatch.setenv("OPENAI_BASE_URL", sim.base_url)
+    sim.script(Reply("via env"))
+    async with create_agent({"type": "openai", "model": "m"}) as agent:
+        assert (await agent.run("x")).text == "via env"
+    assert sim.requests[0].path == "/v1/responses"
