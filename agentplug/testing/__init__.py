@@ -6,6 +6,7 @@
         ...  # point any OpenAI-compatible client at sim.base_url
 """
 
+from .anthropic import AnthropicSimulator
 from .chat_completions import ChatCompletionsSimulator
 from .conformance import ConformanceError, check_call_events, check_model_call
 from .responses import ResponsesSimulator
@@ -13,6 +14,7 @@ from .script import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
 from .server import RecordedRequest, Response, Simulator
 
 __all__ = [
+    "AnthropicSimulator",
     "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "RawResponse",
     "RecordedRequest", "Reply", "Response", "ResponsesSimulator", "Simulator", "ToolCallSpec",
     "check_call_events", "check_model_call",
