@@ -1,0 +1,329 @@
+"""The ``claude`` backend's runtime: ``AsyncAnthropic().messages.create(stream=True)``.
+
+Raw stream events are accumulated here rather than through the SDK's stream helper, so every
+block (thinking with its signature, server tool use and results, citations) is kept exactly as
+the API sent it, for replay on the next call of a tool loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..core.backend import BaseBackend
+from ..core.errors import (
+    BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
+    StreamError,
+)
+from ..core.events import (
+    BuiltinToolEvent, Done, Event, ReasoningDelta, Source, StopReason, TextDelta,
+    ToolCallRequested, UsageEvent,
+)
+from ..core.messages import (
+    AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
+)
+from ..core.requirements import require, resolve_api_key
+from ..core.tools import ToolDef, parse_arguments
+from ..core.usage import Usage
+from ..formats import anthropic as fmt
+from ._openai_client import cached_client, client_settings
+from .claude import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
+
+Block = dict[str, Any]
+_STOP: dict[str, StopReason] = {
+    "end_turn": "end_turn", "tool_use": "tool_calls", "max_tokens": "max_tokens",
+    "stop_sequence": "stop_sequence", "refusal": "refusal", "pause_turn": "pause_turn",
+    "model_context_window_exceeded": "max_tokens",
+}
+# Error types the API uses for transient trouble (reported in a 200 stream as well).
+_TRANSIENT = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+
+
+def anthropic_module() -> Any:
+    return require("anthropic", "claude")
+
+
+class ClaudeBackend(BaseBackend):
+    params: ClaudeParams
+
+    def client_settings(self) -> dict[str, Any]:
+        p = self.params
+        key = resolve_api_key(p, self.spec.env_vars, self.name)
+        headers = dict(p.headers or {})
+        if p.betas:
+            headers["anthropic-beta"] = ",".join(p.betas)
+        return client_settings(base_url=p.base_url, api_key=key or "", max_retries=p.max_retries,
+                               timeout=p.timeout, headers=headers)
+
+    async def open(self) -> None:
+        await asyncio.to_thread(_load_sdk)
+        self._client_now()
+
+    def _client_now(self) -> Any:
+        # Agents may be driven from a different loop than the one that opened them.
+        return cached_client(anthropic_module().AsyncAnthropic, **self.client_settings())
+
+    @property
+    def model(self) -> str:
+        return self.params.model or self.spec.default_model or "claude-sonnet-4-6"
+
+    def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                      ) -> dict[str, Any]:
+        p = self.params
+        request: dict[str, Any] = {"model": self.model,
+                                   "messages": fmt.messages(messages, self.name), "stream": True}
+        max_tokens = p.max_tokens or default_max_tokens(self.model)
+        if p.thinking == "enabled":
+            budget = p.thinking_budget or DEFAULT_THINKING_BUDGET
+            request["thinking"] = {"type": "enabled", "budget_tokens": budget}
+            if p.max_tokens is None:
+                max_tokens = max(max_tokens, budget + 4096)
+        elif p.thinking is not None:
+            request["thinking"] = {"type": p.thinking}
+        request["max_tokens"] = max_tokens
+        if system := fmt.system(messages):
+            request["system"] = system
+        web_search: dict[str, Any] | None = None
+        if p.enable_web_search:
+            web_search = {"type": p.web_search_tool, "name": "web_search"}
+            if p.web_search_max_uses:
+                web_search["max_uses"] = p.web_search_max_uses
+        tool_list = fmt.tools(tools, web_search=web_search, code_execution=(
+            p.code_execution_tool if p.enable_code_execution else None))
+        if tool_list:
+            request["tools"] = tool_list
+        if p.stop_sequences:
+            request["stop_sequences"] = p.stop_sequences
+        if p.effort:
+            request["output_config"] = {"effort": p.effort}
+        # SDK 1.0 dropped the sampling keywords (the API still takes them on older models).
+        sampling = {k: v for k in ("temperature", "top_k", "top_p")
+                    if (v := getattr(p, k)) is not None}
+        if sampling or p.extra_body:
+            request["extra_body"] = {**sampling, **(p.extra_body or {})}
+        return request
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        client = self._client_now()
+        request = self.build_request(messages, tools)
+        url = str(client.base_url).rstrip("/")
+        turn = _Turn(self.name, url)
+        for attempt in range(self.params.max_pause_continuations + 1):
+            if attempt:
+                # A paused turn (long server tool runs) resumes by sending it back as is.
+                request["messages"] = fmt.messages([*messages, turn.message()], self.name)
+            turn.start_call()
+            try:
+                stream = await client.messages.create(**request)
+                async with stream:  # an error mid-stream must not leave the response open
+                    async for event in stream:
+                        for out in turn.feed(event):
+                            yield out
+            except Exception as exc:
+                raise map_error(exc, url) from exc
+            turn.end_call()
+            if turn.stop != "pause_turn":
+                break
+        for out in turn.finish():
+            yield out
+
+
+@functools.cache
+def _load_sdk() -> None:
+    """Import the SDK and build its stream event models off the event loop (first use of the
+    pydantic models would otherwise stall the loop in the middle of the first stream)."""
+    anthropic_module()
+    import typing
+
+    from anthropic.types import Message as SDKMessage
+    from anthropic.types import RawMessageStreamEvent
+
+    union = typing.get_args(RawMessageStreamEvent)[0]
+    for model in (SDKMessage, *typing.get_args(union)):
+        model.model_rebuild()
+
+
+class _Turn:
+    """Accumulates one or more streamed calls (a paused turn resumes) into events and a message."""
+
+    def __init__(self, backend: str, url: str) -> None:
+        self.backend, self.url = backend, url
+        self.blocks: list[Block] = []  # finished blocks of every call, in order
+        self.usage = Usage()
+        self.stop: str | None = None
+        self.citations: list[Block] = []
+        self.uses: dict[str, Block] = {}  # server_tool_use blocks by id
+        self.calls: list[ToolCallPart] = []
+        self.start_call()
+
+    def start_call(self) -> None:
+        self.building: dict[int, Block] = {}
+        self.partial_json: dict[int, str] = {}
+        self.start_usage: Any = None
+        self.delta_usage: Any = None
+        self.stopped = False
+
+    def feed(self, event: Any) -> list[Event]:
+        kind = event.type
+        if kind == "content_block_delta":
+            return self._delta(event.index, event.delta)
+        if kind == "content_block_start":
+            block = event.content_block.to_dict(warnings=False)
+            self.building[event.index] = block
+            if block.get("type") == "server_tool_use":
+                return [BuiltinToolEvent(fmt.server_tool(block.get("name", "")), "started",
+                                         call_id=block.get("id"), name=block.get("name"))]
+            return []
+        if kind == "content_block_stop":
+            return self._finish_block(event.index)
+        if kind == "message_start":
+            self.start_usage = event.message.usage
+        elif kind == "message_delta":
+            self.stop = event.delta.stop_reason
+            self.delta_usage = event.usage
+        elif kind == "message_stop":
+            self.stopped = True
+        return []
+
+    def _delta(self, index: int, delta: Any) -> list[Event]:
+        block = self.building.get(index)
+        if block is None:
+            raise StreamError(f"a delta for content block {index}, which never started "
+                              f"(stream from {self.url})")
+        kind = delta.type
+        if kind == "text_delta":
+            block["text"] = block.get("text", "") + delta.text
+            return [TextDelta(delta.text)] if delta.text else []
+        if kind == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + delta.thinking
+            return [ReasoningDelta(delta.thinking)] if delta.thinking else []
+        if kind == "signature_delta":
+            block["signature"] = block.get("signature", "") + delta.signature
+        elif kind == "input_json_delta":
+            self.partial_json[index] = self.partial_json.get(index, "") + delta.partial_json
+        elif kind == "citations_delta":
+            citation = delta.citation.to_dict(warnings=False)
+            block.setdefault("citations", []).append(citation)
+            self.citations.append(citation)
+        return []
+
+    def _finish_block(self, index: int) -> list[Event]:
+        block = self.building.pop(index, None)
+        if block is None:
+            return []
+        if index in self.partial_json:
+            raw = self.partial_json.pop(index)
+            block["input"] = parse_arguments(raw) if raw else block.get("input") or {}
+        self.blocks.append(block)
+        kind = block.get("type")
+        if kind == "tool_use":
+            call = ToolCallPart(block.get("id", ""), block.get("name", ""),
+                                block.get("input") or {}, provider=self.backend)
+            self.calls.append(call)
+            return [ToolCallRequested(call)]
+        if kind == "server_tool_use":
+            self.uses[block.get("id", "")] = block
+            return [fmt.server_tool_call(block)]
+        if str(kind).endswith("_tool_result") and "tool_use_id" in block:
+            return [fmt.server_tool_result(block, self.uses.get(block["tool_use_id"]))]
+        return []
+
+    def end_call(self) -> None:
+        if not self.stopped:
+            raise StreamError(f"the stream from {self.url} ended before message_stop")
+        self.usage = self.usage + _usage(self.start_usage, self.delta_usage)
+
+    def message(self) -> AssistantMessage:
+        parts: list[Part] = []
+        calls = iter(self.calls)
+        for block in self.blocks:
+            kind = block.get("type")
+            if kind == "thinking":
+                parts.append(ReasoningPart(block.get("thinking", ""), block.get("signature"),
+                                           self.backend))
+            elif kind == "text":
+                parts.append(TextPart(block.get("text", "")))
+            elif kind == "tool_use":
+                parts.append(next(calls))
+            elif str(kind).endswith("_tool_result") and "tool_use_id" in block:
+                use = self.uses.get(block["tool_use_id"]) or {}
+                parts.append(BuiltinToolPart(
+                    fmt.server_tool(use.get("name", "")), block["tool_use_id"], self.backend,
+                    {"blocks": [b for b in (use, block) if b]}))
+        return AssistantMessage(parts, provider=self.backend,
+                                provider_data={"content": list(self.blocks)})
+
+    def finish(self) -> list[Event]:
+        events: list[Event] = []
+        if self.citations:
+            # Citations arrive inside the answer: report them as the sources it used.
+            events.append(BuiltinToolEvent(
+                "web_search", "completed", name="citations",
+                sources=[Source(c["url"], c.get("title"), c.get("cited_text"))
+                         for c in self.citations if c.get("url")],
+                data={"citations": self.citations}))
+        message = self.message()
+        events.append(UsageEvent(self.usage))
+        stop = _STOP.get(self.stop or "end_turn", "end_turn")
+        if stop == "end_turn" and message.tool_calls:
+            stop = "tool_calls"
+        events.append(Done(message, stop, self.usage))
+        return events
+
+
+def _usage(start: Any, delta: Any) -> Usage:
+    """Usage of one call: ``message_delta`` carries the final counts, ``message_start`` the
+    input side (older streams only there). Input here includes cache reads and writes."""
+    def pick(name: str) -> int:
+        for source in (delta, start):
+            value = getattr(source, name, None)
+            if value is not None:
+                return int(value)
+        return 0
+
+    cached, written = pick("cache_read_input_tokens"), pick("cache_creation_input_tokens")
+    details = getattr(delta, "output_tokens_details", None)
+    return Usage(input_tokens=pick("input_tokens") + cached + written,
+                 output_tokens=pick("output_tokens"), cached_tokens=cached,
+                 cache_write_tokens=written,
+                 reasoning_tokens=getattr(details, "thinking_tokens", 0) or 0, requests=1)
+
+
+def map_error(exc: BaseException, url: str) -> BackendError:
+    """An ``anthropic`` SDK (or raw transport) exception as an agentplug error."""
+    if isinstance(exc, BackendError):
+        return exc
+    anthropic = anthropic_module()
+    import httpx2
+
+    if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
+        # A stall mid-stream surfaces as a raw httpx2.ReadTimeout, not APITimeoutError.
+        return ProviderTimeoutError(f"request to {url} timed out ({type(exc).__name__})")
+    if isinstance(exc, anthropic.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        return ProviderConnectionError(url, str(cause or exc))
+    if isinstance(exc, anthropic.APIStatusError):
+        kind, message = _error_detail(exc)
+        cls = RateLimitError if exc.status_code == 429 or kind == "rate_limit_error" else (
+            ProviderError)
+        if exc.status_code == 200:  # an ``event: error`` inside a 200 stream
+            return cls(f"{message} [{kind}] (stream from {url})", body=exc.body,
+                       retryable=kind in _TRANSIENT)
+        return cls(f"{message} [{kind}]", status=exc.status_code, body=exc.body)
+    if isinstance(exc, json.JSONDecodeError):
+        return StreamError(f"malformed event in the stream from {url}: {exc}")
+    if isinstance(exc, httpx2.TransportError):
+        return StreamError(f"the stream from {url} broke off: {type(exc).__name__}: {exc}")
+    return BackendError(f"{type(exc).__name__}: {exc}")
+
+
+def _error_detail(exc: Any) -> tuple[str, str]:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        return str(err.get("type") or "error"), str(err.get("message") or exc.message)
+    return str(getattr(exc, "type", None) or "error"), str(exc.message)
