@@ -38,6 +38,8 @@ _STOP: dict[str, StopReason] = {
     "stop_sequence": "stop_sequence", "refusal": "refusal", "pause_turn": "pause_turn",
     "model_context_window_exceeded": "max_tokens",
 }
+# Blocks of tools the provider runs: its own, and MCP servers it calls (the MCP connector).
+_SERVER_USES = ("server_tool_use", "mcp_tool_use")
 # Error types the API uses for transient trouble (reported in a 200 stream as well).
 _TRANSIENT = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
 
@@ -174,7 +176,7 @@ class _Turn:
         if kind == "content_block_start":
             block = event.content_block.to_dict(warnings=False)
             self.building[event.index] = block
-            if block.get("type") == "server_tool_use":
+            if block.get("type") in _SERVER_USES:
                 return [BuiltinToolEvent(fmt.server_tool(block.get("name", "")), "started",
                                          call_id=block.get("id"), name=block.get("name"))]
             return []
@@ -225,7 +227,7 @@ class _Turn:
                                 block.get("input") or {}, provider=self.backend)
             self.calls.append(call)
             return [ToolCallRequested(call)]
-        if kind == "server_tool_use":
+        if kind in _SERVER_USES:
             self.uses[block.get("id", "")] = block
             return [fmt.server_tool_call(block)]
         if str(kind).endswith("_tool_result") and "tool_use_id" in block:
