@@ -9,12 +9,14 @@
 from .anthropic import AnthropicSimulator
 from .chat_completions import ChatCompletionsSimulator
 from .conformance import ConformanceError, check_call_events, check_model_call
+from .gemini import GeminiSimulator
 from .responses import ResponsesSimulator
 from .script import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
 from .server import RecordedRequest, Response, Simulator
 
 __all__ = [
     "AnthropicSimulator",
+    "GeminiSimulator",
     "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "RawResponse",
     "RecordedRequest", "Reply", "Response", "ResponsesSimulator", "Simulator", "ToolCallSpec",
     "check_call_events", "check_model_call",

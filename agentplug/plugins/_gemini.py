@@ -1,0 +1,323 @@
+"""The ``gemini`` backend's runtime: ``genai.Client().aio.models.generate_content_stream``.
+
+Automatic function calling stays off: agentplug runs the tools. google-genai does not retry
+unless given ``HttpRetryOptions``, so ``max_retries`` (default 2, like the other SDKs) always
+becomes one; its timeout is in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..core.backend import BaseBackend
+from ..core.errors import (
+    BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
+    StreamError, UnsupportedCapabilityError,
+)
+from ..core.events import (
+    BuiltinToolEvent, Done, Event, ReasoningDelta, Source, StopReason, TextDelta,
+    ToolCallRequested, UsageEvent,
+)
+from ..core.messages import AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, \
+    TextPart, ToolCallPart
+from ..core.requirements import require, resolve_api_key
+from ..core.tools import ToolDef
+from ..core.usage import Usage
+from ..formats import gemini as fmt
+from ._openai_client import cached_client
+from .gemini import GeminiParams, combine_error, combines_builtin_tools, thinks
+
+JSON = dict[str, Any]
+_FINISH: dict[str, StopReason] = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens",
+                                  "SAFETY": "content_filter", "RECITATION": "content_filter",
+                                  "BLOCKLIST": "content_filter", "SPII": "content_filter",
+                                  "PROHIBITED_CONTENT": "content_filter",
+                                  "IMAGE_SAFETY": "content_filter"}
+_DEFAULT_RETRIES = 2
+
+
+def genai_module() -> Any:
+    return require("google.genai", "gemini")
+
+
+class GeminiBackend(BaseBackend):
+    params: GeminiParams
+
+    @property
+    def model(self) -> str:
+        return self.params.model or self.spec.default_model or "gemini-2.5-flash"
+
+    def client_settings(self) -> dict[str, Any]:
+        p = self.params
+        key = resolve_api_key(p, self.spec.env_vars, self.name)
+        retries = _DEFAULT_RETRIES if p.max_retries is None else p.max_retries
+        retry: JSON = {"attempts": retries + 1}
+        if p.retry_initial_delay is not None:
+            retry.update(initial_delay=p.retry_initial_delay, jitter=p.retry_initial_delay)
+        http: JSON = {"api_version": p.api_version, "retry_options": retry}
+        if p.base_url:
+            http["base_url"] = p.base_url
+        if p.timeout is not None:
+            http["timeout"] = int(p.timeout * 1000)  # milliseconds
+        if p.headers:
+            http["headers"] = p.headers
+        return {"api_key": key, "vertexai": False, "http_options": http}
+
+    async def open(self) -> None:
+        await asyncio.to_thread(_load_sdk)
+        self._client_now()
+
+    def _client_now(self) -> Any:
+        return cached_client(genai_module().Client, **self.client_settings())
+
+    def build_config(self, messages: Sequence[Message], tools: Sequence[ToolDef]) -> JSON:
+        p = self.params
+        config: JSON = {"automatic_function_calling": {"disable": True}}
+        if system := fmt.system_instruction(messages):
+            config["system_instruction"] = system
+        tool_list: list[JSON] = []
+        if tools:
+            tool_list.append({"function_declarations": fmt.function_declarations(tools)})
+        builtins = [f for f in ("enable_web_search", "enable_code_execution") if getattr(p, f)]
+        if p.enable_web_search:
+            tool_list.append({"google_search": {}})
+        if p.enable_code_execution:
+            tool_list.append({"code_execution": {}})
+        if tools and builtins:
+            if not combines_builtin_tools(self.model):
+                raise UnsupportedCapabilityError(self.name, builtins[0], combine_error(
+                    self.model, builtins, "function/MCP tools"))
+            config["tool_config"] = {"include_server_side_tool_invocations": True}
+        if tool_list:
+            config["tools"] = tool_list
+        include = p.include_thoughts if p.include_thoughts is not None else thinks(self.model)
+        thinking: JSON = {}
+        if include:
+            thinking["include_thoughts"] = True
+        if p.thinking_budget is not None:
+            thinking["thinking_budget"] = p.thinking_budget
+        if p.thinking_level is not None:
+            thinking["thinking_level"] = p.thinking_level.upper()
+        if thinking:
+            config["thinking_config"] = thinking
+        if p.max_tokens is not None:
+            config["max_output_tokens"] = p.max_tokens
+        for key in ("temperature", "top_p", "top_k", "stop_sequences", "seed"):
+            if (value := getattr(p, key)) is not None:
+                config[key] = value
+        return config
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        client = self._client_now()
+        config = self.build_config(messages, tools)
+        contents = fmt.contents(messages, self.name,
+                                sign_foreign_calls=self.model.startswith("gemini-3"))
+        url = self.params.base_url or "https://generativelanguage.googleapis.com"
+        turn = _Turn(self.name, url)
+        try:
+            chunks = await client.aio.models.generate_content_stream(
+                model=self.model, contents=contents, config=config)
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    for out in turn.feed(chunk):
+                        yield out
+        except Exception as exc:
+            raise map_error(exc, url) from exc
+        for out in turn.finish():
+            yield out
+
+
+@functools.cache
+def _load_sdk() -> None:
+    """Import google-genai (~1 s) and build its response models off the event loop."""
+    genai_module()
+    from google.genai import types
+
+    for model in (types.GenerateContentResponse, types.GenerateContentConfig, types.Content):
+        model.model_rebuild()
+
+
+class _Turn:
+    """Accumulates streamed ``GenerateContentResponse`` chunks into events and a message."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, backend: str, url: str) -> None:
+        self.backend, self.url = backend, url
+        self.parts: list[JSON] = []  # JSON form, consecutive text merged
+        self.calls: list[ToolCallPart] = []
+        self.code: JSON | None = None  # the executable code awaiting its result
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+        self.grounding: Any = None
+        self.blocked: str | None = None
+
+    def feed(self, chunk: Any) -> list[Event]:
+        if chunk.usage_metadata is not None:
+            self.usage = chunk.usage_metadata
+        feedback = chunk.prompt_feedback
+        if feedback is not None and feedback.block_reason:
+            self.blocked = str(feedback.block_reason.value)
+        events: list[Event] = []
+        for candidate in chunk.candidates or []:
+            if candidate.finish_reason is not None:
+                self.finish_reason = str(candidate.finish_reason.value)
+            if candidate.grounding_metadata is not None:
+                self.grounding = candidate.grounding_metadata
+            content = candidate.content
+            for part in (content.parts if content is not None else None) or []:
+                events.extend(self._part(part))
+        return events
+
+    def _part(self, part: Any) -> list[Event]:
+        data = part.model_dump(mode="json", exclude_none=True)
+        self._keep(data)
+        if part.function_call is not None:
+            fc = part.function_call
+            call = ToolCallPart(fc.id or f"{fmt.LOCAL_ID}{next(self._ids)}", fc.name or "",
+                                dict(fc.args or {}), provider=self.backend)
+            self.calls.append(call)
+            return [ToolCallRequested(call)]
+        if part.executable_code is not None:
+            self.code = data["executable_code"]
+            return [BuiltinToolEvent("code_execution", "in_progress", code=self.code.get("code"),
+                                     data={"language": self.code.get("language")})]
+        if part.code_execution_result is not None:
+            result = data["code_execution_result"]
+            ok = result.get("outcome") == "OUTCOME_OK"
+            code = (self.code or {}).get("code")
+            self.code = None
+            return [BuiltinToolEvent("code_execution", "completed" if ok else "failed",
+                                     code=code, stdout=result.get("output") or "",
+                                     return_code=0 if ok else 1,
+                                     data={"outcome": result.get("outcome")})]
+        if part.tool_call is not None:  # a server-side tool, with function calling (Gemini 3)
+            tc = data["tool_call"]
+            return [BuiltinToolEvent(_tool_kind(tc.get("tool_type")), "in_progress",
+                                     call_id=tc.get("id"), name=tc.get("tool_type"),
+                                     query=_query(tc.get("args") or {}), data=tc)]
+        if part.tool_response is not None:
+            tr = data["tool_response"]
+            return [BuiltinToolEvent(_tool_kind(tr.get("tool_type")), "completed",
+                                     call_id=tr.get("id"), name=tr.get("tool_type"), data=tr)]
+        if part.text:
+            return [ReasoningDelta(part.text) if part.thought else TextDelta(part.text)]
+        return []
+
+    def _keep(self, data: JSON) -> None:
+        last = self.parts[-1] if self.parts else None
+        mergeable = ("text" in data and last is not None and "text" in last
+                     and bool(last.get("thought")) == bool(data.get("thought"))
+                     and "thought_signature" not in last and len(data) <= 3)
+        if mergeable and last is not None:
+            last["text"] += data["text"]
+            if "thought_signature" in data:
+                last["thought_signature"] = data["thought_signature"]
+        else:
+            self.parts.append(dict(data))
+
+    def finish(self) -> list[Event]:
+        if self.finish_reason is None and self.blocked is None:
+            raise StreamError(f"the stream from {self.url} ended without a finish reason")
+        if self.finish_reason == "MALFORMED_FUNCTION_CALL":
+            raise ProviderError("the model produced a malformed function call "
+                                "(finishReason MALFORMED_FUNCTION_CALL)", retryable=True)
+        events: list[Event] = []
+        search = self._search_event()
+        if search is not None:
+            events.append(search)
+        message = self._message(search)
+        usage = _usage(self.usage)
+        events.append(UsageEvent(usage))
+        stop: StopReason = "content_filter" if self.blocked else _FINISH.get(
+            self.finish_reason or "STOP", "end_turn")
+        if stop == "end_turn" and message.tool_calls:
+            stop = "tool_calls"
+        events.append(Done(message, stop, usage))
+        return events
+
+    def _search_event(self) -> BuiltinToolEvent | None:
+        g = self.grounding
+        queries = list(getattr(g, "web_search_queries", None) or [])
+        chunks = getattr(g, "grounding_chunks", None) or []
+        sources = [Source(c.web.uri, c.web.title) for c in chunks
+                   if getattr(c, "web", None) is not None and c.web.uri]
+        if not queries and not sources:
+            return None
+        return BuiltinToolEvent("web_search", "completed", name="google_search",
+                                query="; ".join(queries) or None, sources=sources,
+                                data={"queries": queries})
+
+    def _message(self, search: BuiltinToolEvent | None) -> AssistantMessage:
+        parts: list[Part] = []
+        calls = iter(self.calls)
+        for data in self.parts:
+            if "function_call" in data:
+                parts.append(next(calls))
+            elif "text" in data and data.get("thought"):
+                parts.append(ReasoningPart(data["text"], data.get("thought_signature"),
+                                           self.backend))
+            elif "text" in data:
+                if data["text"]:
+                    parts.append(TextPart(data["text"]))
+            elif "code_execution_result" in data or "tool_response" in data:
+                kind = "code_execution" if "code_execution_result" in data else "web_search"
+                parts.append(BuiltinToolPart(kind, str(len(parts)), self.backend, data))
+        if search is not None:
+            parts.append(BuiltinToolPart("web_search", "grounding", self.backend,
+                                         {"queries": search.data["queries"],
+                                          "sources": [s.url for s in search.sources]}))
+        return AssistantMessage(parts, provider=self.backend,
+                                provider_data={"parts": self.parts})
+
+
+def _tool_kind(tool_type: str | None) -> Any:
+    return "web_search" if tool_type and "SEARCH" in tool_type else "native_tool"
+
+
+def _query(args: JSON) -> str | None:
+    queries = args.get("queries") or args.get("query")
+    if isinstance(queries, list):
+        return "; ".join(map(str, queries))
+    return str(queries) if queries else None
+
+
+def _usage(u: Any) -> Usage:
+    if u is None:
+        return Usage(requests=1)
+    thoughts = u.thoughts_token_count or 0
+    return Usage(input_tokens=(u.prompt_token_count or 0) + (u.tool_use_prompt_token_count or 0),
+                 output_tokens=(u.candidates_token_count or 0) + thoughts,
+                 cached_tokens=u.cached_content_token_count or 0, reasoning_tokens=thoughts,
+                 requests=1)
+
+
+def map_error(exc: BaseException, url: str) -> BackendError:
+    """A google-genai (or raw transport) exception as an agentplug error."""
+    if isinstance(exc, BackendError):
+        return exc
+    import httpx2
+
+    errors = require("google.genai.errors", "gemini")
+    if isinstance(exc, errors.APIError):
+        status = exc.code if isinstance(exc.code, int) else None
+        cls = RateLimitError if status == 429 else ProviderError
+        detail = f" [{exc.status}]" if exc.status else ""
+        return cls(f"{exc.message or exc}{detail}", status=status,
+                   body=getattr(exc, "details", None))
+    if isinstance(exc, httpx2.TimeoutException):
+        return ProviderTimeoutError(f"request to {url} timed out ({type(exc).__name__})")
+    if isinstance(exc, httpx2.ConnectError):
+        return ProviderConnectionError(url, str(exc))
+    if isinstance(exc, httpx2.TransportError):
+        return StreamError(f"the stream from {url} broke off: {type(exc).__name__}: {exc}")
+    if isinstance(exc, json.JSONDecodeError):
+        return StreamError(f"malformed chunk in the stream from {url}: {exc}")
+    return BackendError(f"{type(exc).__name__}: {exc}")

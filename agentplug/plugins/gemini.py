@@ -1,0 +1,88 @@
+"""``gemini``: the Gemini API through google-genai (thought summaries, Google Search, code
+execution)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from agentplug.core.hookspecs import hookimpl
+from agentplug.core.params import BackendParams
+from agentplug.core.registry import YES, BackendSpec, FlagSupport
+
+MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-3-pro-preview",
+          "gemini-3-flash-preview")
+DEFAULT_MODEL = "gemini-2.5-flash"
+
+
+def thinks(model: str) -> bool:
+    """Whether the model family thinks (and so takes a thinking config)."""
+    return model.startswith(("gemini-2.5", "gemini-3")) or "thinking" in model
+
+
+def combines_builtin_tools(model: str) -> bool:
+    """Gemini 3 runs built-in tools and function calls in one request (the API's
+    ``include_server_side_tool_invocations``); earlier models take one kind or the other."""
+    return not model.startswith(("gemini-1", "gemini-2"))
+
+
+def combine_error(model: str, flags: list[str], tools: str) -> str:
+    return (f"model {model!r} cannot use {' and '.join(flags)} together with {tools}: choose "
+            f"one: remove {' / '.join(flags)}, or remove the {tools}, or use a Gemini 3 model "
+            "(which combines built-in tools with function calling)")
+
+
+class GeminiParams(BackendParams):
+    api_version: Literal["v1", "v1beta", "v1alpha"] = Field(
+        "v1beta", description="API version in the URL (thinking and built-in tools need v1beta)")
+    include_thoughts: bool | None = Field(
+        None, description="stream thought summaries as reasoning (default: on for thinking "
+                          "models)")
+    thinking_budget: int | None = Field(
+        None, ge=-1, description="thinking tokens (Gemini 2.5): -1 dynamic, 0 off")
+    thinking_level: Literal["minimal", "low", "medium", "high"] | None = Field(
+        None, description="thinking level (Gemini 3)")
+    top_p: float | None = Field(None, ge=0, le=1)
+    top_k: int | None = Field(None, gt=0)
+    stop_sequences: list[str] | None = None
+    seed: int | None = None
+    retry_initial_delay: float | None = Field(
+        None, ge=0, description="seconds before the first retry (SDK default 1.0)")
+    headers: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _builtins_fit_model(self) -> GeminiParams:
+        model = self.model or DEFAULT_MODEL
+        flags = [f for f in ("enable_web_search", "enable_code_execution") if getattr(self, f)]
+        if flags and self.mcp_servers and not combines_builtin_tools(model):
+            raise ValueError(combine_error(model, flags, "MCP servers (mcp_servers)"))
+        if self.thinking_budget is not None and self.thinking_level is not None:
+            raise ValueError("set thinking_budget (Gemini 2.5) or thinking_level (Gemini 3), "
+                             "not both")
+        return self
+
+
+@hookimpl
+def register_backends(register: Callable[[BackendSpec], None]) -> None:
+    register(BackendSpec(
+        type="gemini",
+        title="Gemini API",
+        factory="agentplug.plugins._gemini:GeminiBackend",
+        params=GeminiParams,
+        capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search",
+                                "code_execution", "vision"}),
+        tool_flags={
+            "enable_web_search": YES,
+            "enable_code_execution": YES,
+            "enable_code_interpreter": FlagSupport(
+                "no", "Gemini has no code interpreter; use enable_code_execution"),
+        },
+        env_vars=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        setup="GEMINI_API_KEY",
+        notes="Google Search and code execution tools",
+        extra="gemini",
+        default_model=DEFAULT_MODEL,
+        models=MODELS,
+    ))
