@@ -80,7 +80,7 @@ def _single(node: Schema, defs: dict[str, Schema], depth: int, notes: list[str])
     kind = node.get("type")
     if kind is None:
         kind = ("object" if "properties" in node else "array" if "items" in node
-                else "string" if "enum" in node else None)
+                else _enum_type(node["enum"]) if "enum" in node else None)
     out: Schema = {"type": _TYPES.get(str(kind), "STRING")}
     if kind is None:
         notes.append("(any JSON value, given as a string)")
@@ -118,11 +118,25 @@ def _single(node: Schema, defs: dict[str, Schema], depth: int, notes: list[str])
             notes.append("(an object with any keys)")
     elif out["type"] == "ARRAY":
         items = node.get("items")
-        if isinstance(items, list):  # a tuple: Gemini has none, describe the positions
-            notes.append(f"(a list of {len(items)} items)")
-            items = {"anyOf": items} if items else None
+        tuple_items = node.get("prefixItems") or (items if isinstance(items, list) else None)
+        if tuple_items:  # a tuple: Gemini has none, describe the positions
+            notes.append(f"(a list of {len(tuple_items)} items, in this order: "
+                         + ", ".join(str(t.get("type", "any")) for t in tuple_items) + ")")
+            items = {"anyOf": tuple_items}
         out["items"] = _convert(items, defs, depth + 1) if items else {"type": "STRING"}
     return out
+
+
+def _enum_type(values: list[Any]) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "integer"
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       for v in present):
+        return "number"
+    return "string"
 
 
 def _union(variants: list[Any], base: Schema, defs: dict[str, Schema], depth: int,

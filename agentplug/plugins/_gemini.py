@@ -306,6 +306,8 @@ def map_error(exc: BaseException, url: str) -> BackendError:
     import httpx2
 
     errors = require("google.genai.errors", "gemini")
+    if isinstance(exc, (errors.UnknownApiResponseError, json.JSONDecodeError)):
+        return StreamError(f"malformed chunk in the stream from {url}: {exc}")
     if isinstance(exc, errors.APIError):
         status = exc.code if isinstance(exc.code, int) else None
         cls = RateLimitError if status == 429 else ProviderError
@@ -318,6 +320,4 @@ def map_error(exc: BaseException, url: str) -> BackendError:
         return ProviderConnectionError(url, str(exc))
     if isinstance(exc, httpx2.TransportError):
         return StreamError(f"the stream from {url} broke off: {type(exc).__name__}: {exc}")
-    if isinstance(exc, json.JSONDecodeError):
-        return StreamError(f"malformed chunk in the stream from {url}: {exc}")
     return BackendError(f"{type(exc).__name__}: {exc}")

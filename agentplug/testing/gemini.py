@@ -145,6 +145,7 @@ class _Render:
         output = u.get("output", estimate_tokens(self.reply.text) + 5 * len(self.reply.tool_calls))
         if final:
             usage["candidatesTokenCount"] = output
+            usage["candidatesTokensDetails"] = [{"modality": "TEXT", "tokenCount": output}]
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         if u.get("cached"):
