@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import itertools
 import json
 from collections.abc import AsyncIterator, Sequence
@@ -129,9 +130,29 @@ class GeminiBackend(BaseBackend):
                     for out in turn.feed(chunk):
                         yield out
         except Exception as exc:
-            raise map_error(exc, url) from exc
+            mapped = map_error(exc, url)
+            _release(exc)
+            raise mapped from exc
         for out in turn.finish():
             yield out
+
+
+def _release(exc: BaseException) -> None:
+    """Free the SDK's half-read response now, while the loop runs.
+
+    On an error chunk google-genai raises from inside its stream without closing the HTTP
+    response; the frames in the traceback keep that response's generators alive until the
+    loop shuts down, which then fails to close them ("aclose(): asynchronous generator is
+    already running"). Dropping those references and collecting lets them close one by one,
+    normally. Only on the error path.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        seen.__traceback__ = None
+        if hasattr(seen, "response"):  # google.genai.errors.APIError keeps the response
+            seen.response = None
+        seen = seen.__cause__ or seen.__context__
+    gc.collect()  # the frames form reference cycles: free them before the loop ends
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -79,7 +79,7 @@ def test_mcp_everything_schemas():
     assert (count["type"], count["minimum"], count["maximum"]) == ("NUMBER", 1, 10)
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     C = "celsius"
     F = "fahrenheit"
 
