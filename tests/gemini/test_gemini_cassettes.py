@@ -17,7 +17,8 @@ def raw(name: str, index: int = 0) -> RawResponse:
 
 def text_of(name: str, index: int = 0) -> str:
     chunks = parse_sse(load_cassette(name)[index]["response"]["body"]["string"])
-    return "".join(p.get("text", "") for c in chunks for p in c["candidates"][0]["content"]["parts"])
+    return "".join(p.get("text", "") for c in chunks
+                   for p in c["candidates"][0]["content"]["parts"])
 
 
 async def test_text_stream(make_agent, sim):
