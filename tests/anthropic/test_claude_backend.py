@@ -211,3 +211,13 @@ async def test_usage_event_precedes_done(make_agent, sim):
     async with make_agent() as agent:
         events = await collect(agent, "hi")
     assert isinstance(events[-2], UsageEvent) and isinstance(events[-1], Done)
+
+
+def test_example_config_is_valid():
+    from pathlib import Path
+
+    from agentplug.core.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[2] / "examples" / "claude.yaml")
+    params = config.agents[0].backend
+    assert (params.type, params.thinking, params.enable_web_search) == ("claude", "enabled", True)

@@ -203,3 +203,13 @@ async def test_replay_of_other_backends_history(make_agent, sim):
     assert model["parts"][0]["functionCall"] == {"id": "toolu_1", "name": "weather",
                                                  "args": {"city": "Rome"}}
     assert b64decode(model["parts"][0]["thoughtSignature"]) == b"skip_thought_signature_validator"
+
+
+def test_example_config_is_valid():
+    from pathlib import Path
+
+    from agentplug.core.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[2] / "examples" / "gemini.yaml")
+    params = config.agents[0].backend
+    assert (params.type, params.enable_code_execution) == ("gemini", True)
