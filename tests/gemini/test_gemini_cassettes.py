@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from agentplug import BuiltinToolEvent, Done
 from agentplug.formats.gemini import b64decode
 from agentplug.testing import RawResponse
@@ -114,3 +116,41 @@ async def test_function_call_thought_signature_round_trip(make_agent, sim):
     assert b64decode(sent["thoughtSignature"]) == b64decode(signature)
     real = load_cassette(name)[1]["request"]["parsed_body"]["contents"][1]["parts"][0]
     assert b64decode(real["thoughtSignature"]) == b64decode(signature)  # as the real client
+
+
+async def test_gemini_3_server_tool_parts_are_reported_and_replayed(make_agent, sim):
+    """Tool combination: the server's own tool_call / tool_response parts (hand-written here
+    in the API's JSON; no recording exists) become events and go back on the next call."""
+    chunk = {"candidates": [{"content": {"role": "model", "parts": [
+        {"toolCall": {"id": "srv1", "toolType": "GOOGLE_SEARCH_WEB",
+                      "args": {"queries": ["northernmost US city"]}},
+         "thoughtSignature": "c2lnMQ=="},
+        {"toolResponse": {"id": "srv1", "toolType": "GOOGLE_SEARCH_WEB",
+                          "response": {"search_suggestions": "Utqiagvik"}}},
+        {"functionCall": {"id": "fc1", "name": "weather", "args": {"city": "Utqiagvik"}},
+         "thoughtSignature": "c2lnMg=="}]},
+        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 20, "candidatesTokenCount": 9,
+                          "totalTokenCount": 29}}
+    sim.script(RawResponse(200, "data: " + json.dumps(chunk) + "\r\n\r\n", SSE),
+               RawResponse(200, 'data: {"candidates": [{"content": {"role": "model", "parts": '
+                                '[{"text": "Cold."}]}, "finishReason": "STOP"}]}\r\n\r\n', SSE))
+
+    def weather(city: str) -> str:
+        """Weather."""
+        return "-20C"
+
+    async with make_agent(model="gemini-3-flash-preview", tools=[weather],
+                          enable_web_search=True) as agent:
+        events = await collect(agent, "Northernmost US city, and its weather?")
+    builtin = [e for e in events if isinstance(e, BuiltinToolEvent)]
+    assert [(e.tool, e.status, e.call_id) for e in builtin] == [
+        ("web_search", "in_progress", "srv1"), ("web_search", "completed", "srv1")]
+    assert builtin[0].query == "northernmost US city"
+    assert events[-1].text == "Cold."
+    replayed = sim.requests[1].body["contents"][1]["parts"]
+    assert [next(k for k in p if k != "thoughtSignature") for p in replayed] == [
+        "toolCall", "toolResponse", "functionCall"]
+    assert [b64decode(p["thoughtSignature"]) for p in replayed if "thoughtSignature" in p] == [
+        b"sig1", b"sig2"]
+    assert sim.requests[1].body["contents"][2]["parts"][0]["functionResponse"]["id"] == "fc1"
