@@ -1,0 +1,204 @@
+"""AG2's code executors, started and stopped by agentplug, their runs reported as events.
+
+``open_executor`` is synchronous and slow (a kernel gateway or a container starts): call it
+in a worker thread. Every executor is wrapped in ``ObservedExecutor`` so each batch of code
+blocks AG2 runs is streamed as ``BuiltinToolEvent(tool="code_execution")`` (started, then
+completed or failed with the output and exit code).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from ...core.errors import BackendError
+from ...core.events import BuiltinToolEvent
+from ._bridge import EventSink, discard
+
+DEFAULT_DOCKER_IMAGE = "python:3-slim"  # AG2's default; agentplug never pulls it
+_ids = itertools.count(1)
+
+
+class ExecutorUnavailableError(BackendError):
+    """The code executor cannot start (no Docker engine, no kernel gateway, no image)."""
+
+
+@dataclass
+class ExecutorHandle:
+    """A started executor and what must be stopped with it."""
+
+    kind: str
+    executor: Any
+    work_dir: Path
+    stoppers: list[Any] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)  # processes agentplug started (tests check)
+    container_id: str | None = None
+
+    def close(self) -> None:
+        errors = []
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception as exc:  # keep stopping the rest: nothing may outlive the agent
+                errors.append(exc)
+        self.stoppers.clear()
+        if errors:
+            raise errors[0]
+
+
+class ObservedExecutor:
+    """An AG2 ``CodeExecutor`` that reports each batch of code blocks it runs."""
+
+    def __init__(self, inner: Any, kind: str, sink: EventSink = discard) -> None:
+        self.inner, self.kind, self.sink = inner, kind, sink
+
+    @property
+    def code_extractor(self) -> Any:
+        return self.inner.code_extractor
+
+    def execute_code_blocks(self, code_blocks: list[Any]) -> Any:
+        call_id = f"ag2_exec_{next(_ids)}"
+        blocks = [{"language": b.language, "code": b.code} for b in code_blocks]
+        code = "\n\n".join(b.code for b in code_blocks)
+        self.sink(BuiltinToolEvent("code_execution", "started", call_id=call_id, name=self.kind,
+                                   code=code, data={"blocks": blocks}))
+        try:
+            result = self.inner.execute_code_blocks(code_blocks)
+        except Exception as exc:
+            self.sink(BuiltinToolEvent("code_execution", "failed", call_id=call_id,
+                                       name=self.kind, code=code, stderr=str(exc)))
+            raise
+        files = [str(f) for f in getattr(result, "output_files", None) or ()]
+        self.sink(BuiltinToolEvent(
+            "code_execution", "completed" if result.exit_code == 0 else "failed",
+            call_id=call_id, name=self.kind, code=code, stdout=result.output,
+            return_code=result.exit_code, data={"output_files": files} if files else {}))
+        return result
+
+    def restart(self) -> None:
+        self.inner.restart()
+
+
+def open_executor(config: dict[str, Any], *, cwd: Path, name: str,
+                  sink: EventSink = discard) -> ExecutorHandle:
+    """Start the executor described by ``code_execution_config.executor``."""
+    kwargs = dict(config)
+    kind = kwargs.pop("type")
+    work_dir = Path(kwargs.pop("work_dir", None) or f"ag2_work/{name}")
+    work_dir = (work_dir if work_dir.is_absolute() else cwd / work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    opener = {"local": _local, "jupyter": _jupyter, "docker": _docker}[kind]
+    handle = opener(kwargs, work_dir)
+    handle.executor = ObservedExecutor(handle.executor, kind, sink)
+    return handle
+
+
+def _local(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
+    from autogen.coding import LocalCommandLineCodeExecutor
+
+    # AG2 runs `python` from PATH: put agentplug's own interpreter first.
+    python = kwargs.pop("python", None) or sys.executable
+    env = SimpleNamespace(bin_path=str(Path(python).parent), env_exe=python)
+    executor = LocalCommandLineCodeExecutor(work_dir=work_dir, virtual_env_context=env, **kwargs)
+    return ExecutorHandle("local", executor, work_dir)
+
+
+def _jupyter(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
+    _venv_on_path()
+    from autogen.coding.jupyter import JupyterCodeExecutor, LocalJupyterServer
+
+    server_kwargs = dict(kwargs.pop("server", None) or {})
+    server_kwargs.setdefault("log_file", str(work_dir / "jupyter_gateway.log"))
+    try:
+        server = LocalJupyterServer(ip="127.0.0.1", **server_kwargs)
+    except Exception as exc:
+        raise ExecutorUnavailableError(
+            f"the jupyter executor could not start a Jupyter kernel gateway: {exc} "
+            "(install it with pip install 'agentplug[jupyter]')") from exc
+    handle = ExecutorHandle("jupyter", None, work_dir, pids=[server._subprocess.pid])
+    handle.stoppers.append(lambda: _stop_gateway(server._subprocess))
+    # AG2 reads the gateway's stderr only until it is up: keep draining it, or a full pipe
+    # would stall the gateway.
+    threading.Thread(target=_drain, args=(server._subprocess.stderr,), daemon=True).start()
+    try:
+        kwargs.setdefault("output_dir", work_dir)
+        executor = JupyterCodeExecutor(server, **kwargs)
+    except BaseException:
+        handle.close()
+        raise
+    handle.executor = executor
+    handle.stoppers.append(executor.stop)  # stops first: deletes the kernel
+    return handle
+
+
+def _venv_on_path() -> None:
+    """AG2 checks ``jupyter kernelgateway`` on PATH when its jupyter module is imported."""
+    bin_dir = str(Path(sys.executable).parent)
+    if shutil.which("jupyter") is None and (Path(bin_dir) / "jupyter").exists():
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def _drain(stream: Any) -> None:
+    try:
+        for _ in iter(stream.readline, ""):
+            pass
+    except (OSError, ValueError):
+        pass
+
+
+def _stop_gateway(process: subprocess.Popen[str]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # the gateway shuts its kernels down on SIGINT
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
+    import docker
+
+    image = kwargs.setdefault("image", DEFAULT_DOCKER_IMAGE)
+    network = kwargs.pop("network_mode", "none")
+    where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+    try:
+        client = docker.from_env(timeout=10)
+        client.ping()
+    except Exception as exc:
+        raise ExecutorUnavailableError(
+            f"the docker executor needs a Docker engine, and none is reachable at {where} "
+            f"({type(exc).__name__}). Start one (scripts/docker-engine.sh start prints the "
+            "DOCKER_HOST to export) or use executor type local or jupyter.") from exc
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        raise ExecutorUnavailableError(
+            f"the docker executor's image {image!r} is not on the engine at {where}, and "
+            "agentplug never pulls images: build or load it first, or set `image:` to a "
+            "local image (docker images lists them)") from None
+    finally:
+        client.close()
+    create = {"network_mode": network, "stop_signal": "SIGKILL",
+              **(kwargs.pop("container_create_kwargs", None) or {})}
+    from autogen.coding import DockerCommandLineCodeExecutor
+
+    try:
+        executor = DockerCommandLineCodeExecutor(work_dir=work_dir, container_create_kwargs=create,
+                                                 **kwargs)
+    except Exception as exc:
+        raise ExecutorUnavailableError(f"the docker executor could not start a container from "
+                                       f"{image!r}: {exc}") from exc
+    handle = ExecutorHandle("docker", executor, work_dir, container_id=executor._container.id)
+    handle.stoppers.append(executor.stop)
+    return handle

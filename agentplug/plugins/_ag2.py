@@ -1,0 +1,169 @@
+"""The ``ag2`` backend's runtime: a classic AG2 agent, its executor and its model, streamed.
+
+AG2 runs in a worker thread (its chats and executors are synchronous); model calls come back
+to this event loop through the agentplug backend under ``llm:``; code runs and replies
+reach ``stream`` through a queue as they happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..core.agent import Agent
+from ..core.backend import BaseBackend
+from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
+from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
+from ..core.requirements import require
+from ..core.tools import ToolDef
+from ..core.usage import Usage
+
+_END = object()
+
+
+class AG2Backend(BaseBackend):
+    stateful = True
+
+    def __init__(self, params: Any, spec: Any) -> None:
+        super().__init__(params, spec)
+        self.chat: Any = None
+        self.executor_handle: Any = None
+        self.model: Agent | None = None
+        self._queue: asyncio.Queue[Any] | None = None
+        self._driver: Any = None
+        self._system_set = "system_message" in params.agent_config
+
+    # lifecycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        await asyncio.to_thread(require, "autogen", "ag2")
+        loop = asyncio.get_running_loop()
+        try:
+            if self.params.llm is not None:
+                self.model = self._model()
+                await self.model.open()
+            await asyncio.to_thread(self._build, loop)
+        except BaseException:
+            await self.close()
+            raise
+
+    def _model(self) -> Agent:
+        from ..build import create_agent
+
+        p = self.params
+        llm = dict(p.llm)
+        if p.mcp_servers and "mcp_servers" not in llm:
+            llm["mcp_servers"] = [s.model_dump() for s in p.mcp_servers]
+        return create_agent(llm, id=f"{p.agent_config.get('name', 'assistant')}_model")
+
+    def _build(self, loop: asyncio.AbstractEventLoop) -> None:
+        from ..adapters.ag2._bridge import threadsafe_sink
+        from ..adapters.ag2.coding_chat import CodingChat, build_agent
+        from ..adapters.ag2.executors import open_executor
+        from ..adapters.ag2.wrap import drive_with
+
+        p = self.params
+        sink = threadsafe_sink(loop, self._emit)
+        agent = build_agent(p.agent_config, p.llm_config)
+        if self.model is not None:
+            self._driver = drive_with(agent, self.model, on_event=self._emit, loop=loop)
+        else:
+            agent.register_hook("process_message_before_send", self._sent_by_ag2(sink))
+        code = p.code_execution_config or {}
+        if code:
+            cwd = Path(p.cwd or os.getcwd())
+            self.executor_handle = open_executor(code["executor"], cwd=cwd, name=agent.name,
+                                                 sink=sink)
+        executor = self.executor_handle.executor if self.executor_handle else None
+        self.chat = CodingChat(agent, executor, code, p.max_rounds)
+
+    def _sent_by_ag2(self, sink: Any) -> Any:
+        """With AG2's own llm_config, whole replies are all there is to stream."""
+        def hook(sender: Any, message: Any, recipient: Any, silent: bool) -> Any:
+            from ..adapters.ag2.messages import content_text
+
+            text = content_text(message.get("content") if isinstance(message, dict) else message)
+            if text:
+                sink(TextDelta(text))
+            return message
+        return hook
+
+    async def close(self) -> None:
+        handle, self.executor_handle = self.executor_handle, None
+        model, self.model = self.model, None
+        if handle is not None:
+            await asyncio.to_thread(handle.close)
+        if model is not None:
+            await model.close()
+
+    async def reset(self) -> None:
+        if self.chat is not None:
+            self.chat.reset()
+
+    # turns -------------------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        if self._queue is not None:
+            self._queue.put_nowait(event)
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        from ..adapters.ag2._bridge import in_quiet_thread
+
+        if self.chat is None:
+            await self.open()
+        self._apply_system(messages)
+        task = "\n\n".join(m.text for m in messages if isinstance(m, UserMessage))
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._queue = queue
+        loop = asyncio.get_running_loop()
+        usage = Usage()
+
+        def run() -> str:
+            try:
+                return in_quiet_thread(lambda: self.chat.run(task))()
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, _END)
+
+        runner = asyncio.ensure_future(asyncio.to_thread(run))
+        try:
+            while (event := await queue.get()) is not _END:
+                if isinstance(event, UsageEvent):
+                    usage = usage + event.usage
+                yield event
+            final = await runner
+        finally:
+            self._queue = None
+            if not runner.done():
+                if self._driver is not None:
+                    self._driver.cancelled = True
+                await asyncio.gather(runner, return_exceptions=True)
+                if self._driver is not None:
+                    self._driver.cancelled = False
+        if self.model is None:
+            usage = self._ag2_usage()
+            yield UsageEvent(usage)
+        if self.chat.rounds_hit:
+            yield Notice(f"stopped after {self.params.max_rounds} replies (raise max_rounds to "
+                         "allow more)", level="warning")
+        yield Done(AssistantMessage([TextPart(final)], provider=self.name), "end_turn", usage)
+
+    def _apply_system(self, messages: Sequence[Message]) -> None:
+        # The agent's system_message (agentplug config) applies unless agent_config has one.
+        for m in messages:
+            if isinstance(m, SystemMessage) and not self._system_set:
+                self.chat.agent.update_system_message(m.text)
+                self._system_set = True
+
+    def _ag2_usage(self) -> Usage:
+        client = getattr(self.chat.agent, "client", None)
+        summary = (client.actual_usage_summary or {}) if client is not None else {}
+        total = Usage(cost_usd=summary.get("total_cost"))
+        for model, u in summary.items():
+            if isinstance(u, dict):
+                total = total + Usage(input_tokens=u.get("prompt_tokens", 0),
+                                      output_tokens=u.get("completion_tokens", 0), requests=1)
+        if client is not None:
+            client.clear_usage_summary()
+        return total
