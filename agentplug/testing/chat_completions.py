@@ -28,13 +28,22 @@ class ChatCompletionsSimulator(Simulator):
 
     ``reasoning_field`` is the delta key carrying reasoning: ``reasoning_content`` (DeepSeek,
     Z AI, vLLM) or ``reasoning`` (OpenRouter, Groq).
+
+    ``azure_api_version`` makes it answer like an Azure OpenAI resource: chat requests must
+    use ``/openai/deployments/{deployment}/chat/completions?api-version=<that version>`` and
+    an ``api-key`` header, else Azure's 404 / 401 error bodies come back.
+    ``owned_by`` is what ``/models`` reports as the serving engine (vLLM says ``vllm``,
+    SGLang ``sglang``).
     """
 
     def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
-                 reasoning_field: str = "reasoning_content", default: Any = None) -> None:
+                 reasoning_field: str = "reasoning_content", default: Any = None,
+                 azure_api_version: str | None = None, owned_by: str = "simulator") -> None:
         super().__init__(*script, default=default)
         self.models = models
         self.reasoning_field = reasoning_field
+        self.azure_api_version = azure_api_version
+        self.owned_by = owned_by
         self._ids = itertools.count(1)
 
     @property
@@ -44,9 +53,12 @@ class ChatCompletionsSimulator(Simulator):
     def route(self, request: RecordedRequest) -> Response:
         if request.method == "GET" and request.path.endswith("/models"):
             return json_response({"object": "list", "data": [
-                {"id": m, "object": "model", "created": 0, "owned_by": "simulator"}
+                {"id": m, "object": "model", "created": 0, "owned_by": self.owned_by}
                 for m in self.models]})
         if request.method == "POST" and request.path.endswith("/chat/completions"):
+            if self.azure_api_version is not None:
+                if (refused := self._azure_refusal(request)) is not None:
+                    return refused
             return self.completion(request)
         return self.error_response(404, f"no route for {request.method} {request.path}")
 
@@ -55,6 +67,21 @@ class ChatCompletionsSimulator(Simulator):
                                         "type": _ERROR_TYPES.get(status, "api_error"),
                                         "param": None, "code": None}}, status,
                              {"x-request-id": f"req_sim_{next(self._ids)}"})
+
+    def _azure_refusal(self, request: RecordedRequest) -> Response | None:
+        # Azure's own error bodies: {"error": {"code": "<status>", "message": ...}}.
+        if not request.header("api-key"):
+            return json_response({"error": {"code": "401", "message": (
+                "Access denied due to invalid subscription key or wrong API endpoint. Make "
+                "sure to provide a valid key for an active subscription and use a correct "
+                "regional API endpoint for your resource.")}}, 401)
+        parts = request.path.strip("/").split("/")
+        shape_ok = (len(parts) == 5 and parts[:2] == ["openai", "deployments"]
+                    and parts[3:] == ["chat", "completions"])
+        if not shape_ok or request.query.get("api-version") != [self.azure_api_version]:
+            return json_response({"error": {"code": "404",
+                                            "message": "Resource not found"}}, 404)
+        return None
 
     def completion(self, request: RecordedRequest) -> Response:
         reply = self.next_reply(request)

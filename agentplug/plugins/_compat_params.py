@@ -1,0 +1,31 @@
+"""Params shared by the OpenAI-compatible backends (azure_openai, grok, zai, lmstudio, vllm,
+sglang). Cheap to import: declaration modules use it, and it needs no SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from agentplug.core.params import BackendParams
+from agentplug.core.registry import FlagSupport
+
+
+class CompatParams(BackendParams):
+    """Sampling and transport keys every Chat Completions endpoint understands."""
+
+    top_p: float | None = Field(None, ge=0, le=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    headers: dict[str, str] | None = Field(None, description="extra HTTP headers")
+    extra_body: dict[str, Any] | None = Field(
+        None, description="extra request fields (win over the backend's own)")
+
+
+def refuse_all(reason: str) -> dict[str, FlagSupport]:
+    """The seed's ❌ ❌ ❌ row: every built-in tool flag refused with one reason."""
+    no = FlagSupport("no", reason)
+    return {"enable_web_search": no, "enable_code_execution": no,
+            "enable_code_interpreter": no}

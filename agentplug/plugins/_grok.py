@@ -1,0 +1,107 @@
+"""``grok`` runtime: Chat Completions, or xAI's Responses API when web search is on.
+
+xAI retired Live Search (``search_parameters`` on Chat Completions now answers
+``410 Gone: Live search is deprecated. Please switch to the Agent Tools API``). Its
+server-side search is the ``web_search`` agent tool, which xAI serves on its
+OpenAI-compatible Responses endpoint (``POST {base}/responses``,
+``tools: [{"type": "web_search"}]``), where it combines with function tools. So an agent
+with ``enable_web_search`` talks Responses through the openai SDK; any other agent talks
+Chat Completions. Sources: https://docs.x.ai/docs/guides/tools/search-tools and the 410
+reports collected in vercel/ai PR #15713.
+
+Sources come back three ways: ``web_search_call`` items, ``url_citation`` annotations on
+the answer (both handled by the shared Responses turn), and xAI's top-level
+``citations`` list on the final response (always sent), reported here when nothing else
+named a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..core.backend import Backend
+from ..core.events import BuiltinToolEvent, Event, Source
+from ..core.messages import Message
+from ..core.params import BackendParams
+from ..core.registry import BackendSpec
+from ..core.tools import ToolDef
+from ..formats import openai_responses as fmt
+from ._openai_client import client_settings, map_error
+from ._openai_compatible import CompatChatBackend
+from ._openai_responses import OpenAIResponsesBackend, _Turn
+from .grok import BASE_URL, DEFAULT_MODEL
+
+
+def create(params: BackendParams, spec: BackendSpec) -> Backend:
+    if params.enable_web_search:
+        return GrokSearchBackend(params, spec)
+    return GrokChatBackend(params, spec)
+
+
+class GrokChatBackend(CompatChatBackend):
+    default_base_url = BASE_URL
+
+    def request_options(self) -> dict[str, Any]:
+        opts = super().request_options()
+        opts["model"] = self.params.model or DEFAULT_MODEL
+        if self.params.reasoning_effort:
+            opts["reasoning_effort"] = self.params.reasoning_effort
+        return opts
+
+
+class GrokSearchBackend(OpenAIResponsesBackend):
+    def client_settings(self) -> dict[str, Any]:
+        p = self.params
+        chat = GrokChatBackend(p, self.spec)  # one place resolves the key and base URL
+        return client_settings(base_url=chat.base_url(), api_key=chat.api_key(),
+                               max_retries=p.max_retries, timeout=p.timeout, headers=p.headers)
+
+    def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                      ) -> dict[str, Any]:
+        p: Any = self.params
+        tool_list = fmt.tools(tools)
+        tool_list.append({"type": "web_search", **(p.web_search_options or {})})
+        # store=false: every request carries the whole conversation, nothing is kept at xAI.
+        request: dict[str, Any] = {
+            "model": p.model or DEFAULT_MODEL,
+            "input": fmt.input_items(messages, self.name, stored=False),
+            "tools": tool_list, "store": False, "stream": True,
+        }
+        if instructions := fmt.instructions(messages):
+            request["instructions"] = instructions
+        if p.max_tokens is not None:
+            request["max_output_tokens"] = p.max_tokens
+        if p.reasoning_effort:
+            request["reasoning"] = {"effort": p.reasoning_effort}
+        for key in ("temperature", "top_p", "extra_body"):
+            if (value := getattr(p, key)) is not None:
+                request[key] = value
+        return request
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                     ) -> AsyncIterator[Event]:
+        client = self._client_now()
+        request = self.build_request(messages, tools)
+        url = str(client.base_url).rstrip("/")
+        turn = _Turn(self.name, url)
+        sourced = False
+        try:
+            stream = await client.responses.create(**request)
+            async with stream:
+                async for event in stream:
+                    for out in turn.feed(event):
+                        sourced = sourced or bool(getattr(out, "sources", None))
+                        yield out
+        except Exception as exc:
+            raise map_error(exc, url) from exc
+        final_events = turn.finish()
+        citations = (getattr(turn.final, "model_extra", None) or {}).get("citations") or []
+        urls = [c if isinstance(c, str) else c.get("url") for c in citations]
+        if not sourced and any(urls):
+            yield BuiltinToolEvent("web_search", "completed", name="citations",
+                                   call_id=turn.last_search,
+                                   sources=[Source(u) for u in urls if u],
+                                   data={"citations": citations})
+        for out in final_events:
+            yield out

@@ -1,0 +1,28 @@
+"""Params of the self-hosted inference servers (vllm, sglang). Cheap: no SDK import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ._compat_params import CompatParams, refuse_all
+
+SETUP = "Local inference server on port 8000 (vLLM) or 30000 (SGLang)"
+FLAGS = refuse_all("Local inference server: self-hosted engines run no built-in tools; use "
+                   "function tools or MCP servers")
+
+
+class InferenceServerParams(CompatParams):
+    top_k: int | None = Field(None, ge=-1, description="sample from the k likeliest tokens "
+                                                       "(-1: all)")
+    min_p: float | None = Field(None, ge=0, le=1)
+    repetition_penalty: float | None = Field(None, gt=0)
+    chat_template_kwargs: dict[str, Any] | None = Field(
+        None, description="passed to the chat template, e.g. {enable_thinking: false}")
+    separate_reasoning: bool = Field(
+        True, description="report the model's thinking as reasoning, apart from the answer")
+    probe_ports: list[int] | None = Field(
+        None, description="localhost ports to try when base_url does not answer "
+                          "(default: the engine's own port, then the other engine's)")
+    probe_timeout: float = Field(2.0, gt=0, description="seconds per GET /v1/models probe")

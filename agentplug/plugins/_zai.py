@@ -1,0 +1,28 @@
+"""``zai`` runtime: Z AI's OpenAI-compatible endpoint (``https://api.z.ai/api/paas/v4``).
+
+GLM streams its thinking as ``delta.reasoning_content`` (reported as reasoning); the
+``thinking`` request field is not an openai SDK parameter, so it travels in ``extra_body``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._openai_compatible import CompatChatBackend
+from .zai import BASE_URL, DEFAULT_MODEL
+
+
+class ZaiBackend(CompatChatBackend):
+    default_base_url = BASE_URL
+
+    def extra_body(self) -> dict[str, Any]:
+        p = self.params
+        if p.thinking is None and p.clear_thinking is None:
+            return {}
+        thinking: dict[str, Any] = {"type": "disabled" if p.thinking is False else "enabled"}
+        if p.clear_thinking is not None:
+            thinking["clear_thinking"] = p.clear_thinking
+        return {"thinking": thinking}
+
+    def request_options(self) -> dict[str, Any]:
+        return {**super().request_options(), "model": self.params.model or DEFAULT_MODEL}

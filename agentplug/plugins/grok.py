@@ -1,0 +1,48 @@
+"""``grok``: xAI's Grok models (function tools, MCP, reasoning, server-side web search)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agentplug.core.hookspecs import hookimpl
+from agentplug.core.registry import YES, BackendSpec, FlagSupport
+
+from ._compat_params import CompatParams
+
+MODELS = ("grok-4", "grok-4-1-fast", "grok-3", "grok-3-mini")
+DEFAULT_MODEL = "grok-4"
+BASE_URL = "https://api.x.ai/v1"
+
+
+class GrokParams(CompatParams):
+    reasoning_effort: Literal["low", "high"] | None = Field(
+        None, description="reasoning effort (grok-3-mini)")
+    web_search_options: dict[str, Any] | None = Field(
+        None, description="fields of the web_search tool, e.g. {allowed_domains: [...]} or "
+                          "{excluded_domains: [...]} (with enable_web_search)")
+
+
+_CODE = FlagSupport("no", "Built-in Live Search feature only: Grok has no built-in code "
+                          "tool in agentplug; use function tools or MCP servers")
+
+
+@hookimpl
+def register_backends(register: Callable[[BackendSpec], None]) -> None:
+    register(BackendSpec(
+        type="grok",
+        title="Grok API",
+        factory="agentplug.plugins._grok:create",
+        params=GrokParams,
+        capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search", "vision"}),
+        tool_flags={"enable_web_search": YES, "enable_code_execution": _CODE,
+                    "enable_code_interpreter": _CODE},
+        env_vars=("XAI_API_KEY",),
+        setup="XAI_API_KEY",
+        notes="Built-in Live Search feature",
+        extra="openai",
+        default_model=DEFAULT_MODEL,
+        models=MODELS,
+    ))

@@ -1,0 +1,30 @@
+"""``vllm``: a vLLM server's OpenAI-compatible API, found by probing its port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agentplug.core.hookspecs import hookimpl
+from agentplug.core.registry import BackendSpec
+
+from ._server_params import FLAGS, SETUP, InferenceServerParams
+
+
+class VLLMParams(InferenceServerParams):
+    pass
+
+
+@hookimpl
+def register_backends(register: Callable[[BackendSpec], None]) -> None:
+    register(BackendSpec(
+        type="vllm",
+        title="vLLM",
+        factory="agentplug.plugins._inference_server:VLLMBackend",
+        params=VLLMParams,
+        capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
+        tool_flags=FLAGS,
+        env_vars=("VLLM_API_KEY",),
+        setup=SETUP,
+        notes="Local inference server",
+        extra="openai",
+    ))

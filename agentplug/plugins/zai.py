@@ -1,0 +1,44 @@
+"""``zai``: Z AI's GLM models (function tools, MCP, thinking as reasoning)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import Field
+
+from agentplug.core.hookspecs import hookimpl
+from agentplug.core.registry import BackendSpec
+
+from ._compat_params import CompatParams, refuse_all
+
+MODELS = ("glm-4.5", "glm-4.5-air", "glm-4.6", "glm-4.7")
+DEFAULT_MODEL = "glm-4.5"
+BASE_URL = "https://api.z.ai/api/paas/v4"
+
+
+class ZaiParams(CompatParams):
+    thinking: bool | None = Field(
+        None, description="GLM deep thinking: true sends thinking {type: enabled}, false "
+                          "{type: disabled}; unset leaves the model's default")
+    clear_thinking: bool | None = Field(
+        None, description="thinking.clear_thinking: drop earlier turns' reasoning")
+
+
+@hookimpl
+def register_backends(register: Callable[[BackendSpec], None]) -> None:
+    register(BackendSpec(
+        type="zai",
+        title="Z AI",
+        factory="agentplug.plugins._zai:ZaiBackend",
+        params=ZaiParams,
+        capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
+        tool_flags=refuse_all(
+            "Basic file operations only: Z AI's GLM API offers no built-in tools through "
+            "Chat Completions; use function tools or MCP servers"),
+        env_vars=("ZAI_API_KEY",),
+        setup="ZAI_API_KEY",
+        notes="Basic file operations only",
+        extra="openai",
+        default_model=DEFAULT_MODEL,
+        models=MODELS,
+    ))
