@@ -160,7 +160,7 @@ class AG2Backend(BaseBackend):
         client = getattr(self.chat.agent, "client", None)
         summary = (client.actual_usage_summary or {}) if client is not None else {}
         total = Usage(cost_usd=summary.get("total_cost"))
-        for model, u in summary.items():
+        for u in summary.values():
             if isinstance(u, dict):
                 total = total + Usage(input_tokens=u.get("prompt_tokens", 0),
                                       output_tokens=u.get("completion_tokens", 0), requests=1)

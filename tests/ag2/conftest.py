@@ -14,6 +14,8 @@ import pytest
 from agentplug import create_agent
 from agentplug.testing import ChatCompletionsSimulator
 
+from ag2_support import llm
+
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = REPO / "scripts" / "docker-engine.sh"
 
@@ -42,11 +44,6 @@ def sims():
         sim.stop()
 
 
-def llm(sim: ChatCompletionsSimulator) -> dict:
-    return {"type": "chatcompletion", "model": "sim-model", "base_url": sim.base_url,
-            "max_retries": 0}
-
-
 @pytest.fixture
 def sim_agent(sims):
     """An agentplug agent on its own scripted simulator: returns (agent, simulator)."""
@@ -55,24 +52,6 @@ def sim_agent(sims):
         agent = create_agent(llm(sim), id=agent_id, tools=tools, system_message=system_message)
         return agent, sim
     return make
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead for our purposes
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
-                         text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,8 @@ def said(events):
 
 
 async def test_round_robin_group_chat_streams_turns_and_sums_usage(sim_agent):
-    writer, wsim = sim_agent("writer", Reply("Draft: cats sleep a lot.", usage={"input": 10, "output": 6}),
+    writer, wsim = sim_agent("writer",
+                             Reply("Draft: cats sleep a lot.", usage={"input": 10, "output": 6}),
                              Reply("Final: cats sleep 15 hours. TERMINATE",
                                    usage={"input": 30, "output": 8}))
     critic, csim = sim_agent("critic", Reply("Add a number.", usage={"input": 20, "output": 3}))
