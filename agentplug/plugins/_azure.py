@@ -14,9 +14,12 @@ from typing import Any
 from ..core.errors import ConfigError, ConfigIssue
 from ._openai_client import openai_module
 from ._openai_compatible import CompatChatBackend
+from .azure_openai import AzureOpenAIParams
 
 
 class AzureChatBackend(CompatChatBackend):
+    params: AzureOpenAIParams
+
     def endpoint(self) -> str:
         p = self.params
         endpoint = p.azure_endpoint or p.base_url or os.environ.get("AZURE_OPENAI_ENDPOINT")

@@ -30,7 +30,7 @@ from ..formats import openai_responses as fmt
 from ._openai_client import client_settings, map_error
 from ._openai_compatible import CompatChatBackend
 from ._openai_responses import OpenAIResponsesBackend, _Turn
-from .grok import BASE_URL, DEFAULT_MODEL
+from .grok import BASE_URL, DEFAULT_MODEL, GrokParams
 
 
 def create(params: BackendParams, spec: BackendSpec) -> Backend:
@@ -40,6 +40,7 @@ def create(params: BackendParams, spec: BackendSpec) -> Backend:
 
 
 class GrokChatBackend(CompatChatBackend):
+    params: GrokParams
     default_base_url = BASE_URL
 
     def request_options(self) -> dict[str, Any]:

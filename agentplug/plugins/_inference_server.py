@@ -20,10 +20,11 @@ from typing import Any, ClassVar
 
 from ..core.errors import ProviderConnectionError
 from ..core.events import Done, Event, Notice, ReasoningDelta, TextDelta
-from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart
+from ..core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
 from ..core.tools import ToolDef
 from ._openai_client import openai_module
 from ._openai_compatible import CompatChatBackend
+from ._server_params import InferenceServerParams
 
 log = logging.getLogger(__name__)
 VLLM_PORT, SGLANG_PORT = 8000, 30000
@@ -33,6 +34,7 @@ class InferenceServerBackend(CompatChatBackend):
     engine: ClassVar[str] = ""
     ports: ClassVar[tuple[int, ...]] = ()
     key_required = False
+    params: InferenceServerParams
 
     def __init__(self, params: Any, spec: Any) -> None:
         super().__init__(params, spec)
@@ -122,7 +124,7 @@ class InferenceServerBackend(CompatChatBackend):
 def _inline_reasoning(message: AssistantMessage) -> AssistantMessage:
     """The thinking as leading answer text, the way it streamed."""
     thought = "".join(p.text for p in message.parts if isinstance(p, ReasoningPart))
-    rest = [p for p in message.parts if not isinstance(p, ReasoningPart)]
+    rest: list[Part] = [p for p in message.parts if not isinstance(p, ReasoningPart)]
     if not thought:
         return message
     if rest and isinstance(rest[0], TextPart):

@@ -18,10 +18,11 @@ from ..core.tools import ToolDef
 from ._lms_cli import Lifecycle, Lms, bootstrap, locate
 from ._openai_client import openai_module
 from ._openai_compatible import CompatChatBackend, is_local
-from .lmstudio import DEFAULT_PORT
+from .lmstudio import DEFAULT_PORT, LMStudioParams
 
 
 class LMStudioBackend(CompatChatBackend):
+    params: LMStudioParams
     default_base_url = f"http://localhost:{DEFAULT_PORT}/v1"
     key_required = False
 
@@ -52,7 +53,7 @@ class LMStudioBackend(CompatChatBackend):
                                            "`lms` is on PATH in new shells"))
             self.lifecycle = Lifecycle(lms, self.params.download_timeout)
             try:
-                self._port = await self.lifecycle.up(self.params.model)
+                self._port = await self.lifecycle.up(self.params.model or "")
             except BaseException:
                 await self.close()
                 raise

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from ..core.requirements import resolve_api_key
 from ._chat_completions import ChatCompletionsBackend
+from ._compat_params import CompatParams
 from ._openai_client import client_settings
 
 _SAMPLING = ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty")
@@ -23,6 +24,7 @@ def is_local(url: str | None) -> bool:
 
 
 class CompatChatBackend(ChatCompletionsBackend):
+    params: CompatParams
     default_base_url: ClassVar[str] = ""
     # Local servers ignore the key, but the SDK insists on one.
     key_required: ClassVar[bool] = True
@@ -52,9 +54,9 @@ class CompatChatBackend(ChatCompletionsBackend):
         p = self.params
         opts = super().request_options()
         for key in _SAMPLING:
-            if (value := getattr(p, key, None)) is not None:
+            if (value := getattr(p, key)) is not None:
                 opts[key] = value
-        extra = {**self.extra_body(), **(getattr(p, "extra_body", None) or {})}
+        extra = {**self.extra_body(), **(p.extra_body or {})}
         if extra:
             opts["extra_body"] = extra
         return opts

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ._openai_compatible import CompatChatBackend
-from .zai import BASE_URL, DEFAULT_MODEL
+from .zai import BASE_URL, DEFAULT_MODEL, ZaiParams
 
 
 class ZaiBackend(CompatChatBackend):
+    params: ZaiParams
     default_base_url = BASE_URL
 
     def extra_body(self) -> dict[str, Any]:

@@ -56,9 +56,9 @@ class ChatCompletionsSimulator(Simulator):
                 {"id": m, "object": "model", "created": 0, "owned_by": self.owned_by}
                 for m in self.models]})
         if request.method == "POST" and request.path.endswith("/chat/completions"):
-            if self.azure_api_version is not None:
-                if (refused := self._azure_refusal(request)) is not None:
-                    return refused
+            refused = self._azure_refusal(request) if self.azure_api_version else None
+            if refused is not None:
+                return refused
             return self.completion(request)
         return self.error_response(404, f"no route for {request.method} {request.path}")
 
