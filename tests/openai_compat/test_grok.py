@@ -113,3 +113,29 @@ async def test_web_search_missing_key_names_xai_api_key():
     agent = create_agent({"type": "grok", "enable_web_search": True})
     with pytest.raises(MissingKeyError, match="XAI_API_KEY"):
         await agent.open()
+
+
+async def test_web_search_path_retries_429_and_survives_a_dropped_stream():
+    from agentplug.testing import Fault
+
+    script = (Fault.http(429, retry_after=0.1), Reply("first", builtins=[SEARCH]),
+              Reply("one two three four", fault=Fault(drop_after=4)), Reply("third"))
+    with ResponsesSimulator(*script) as rsim:
+        config = {"type": "grok", "base_url": rsim.base_url, "api_key": "k",
+                  "enable_web_search": True, "max_retries": 1}
+        async with create_agent(config) as agent:
+            assert (await agent.run("a")).text == "first"
+            events = await collect(agent, "b")
+            assert events[-1].error_type == "StreamError"
+            assert (await agent.run("c")).text == "third"
+
+
+async def test_web_search_path_unreachable_url_is_named():
+    from compat_support import closed_port
+
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    config = {"type": "grok", "base_url": url, "api_key": "k", "enable_web_search": True,
+              "max_retries": 0}
+    async with create_agent(config) as agent:
+        events = await collect(agent, "x")
+    assert events[-1].error_type == "ProviderConnectionError" and url in events[-1].message
