@@ -199,6 +199,17 @@ def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
     except Exception as exc:
         raise ExecutorUnavailableError(f"the docker executor could not start a container from "
                                        f"{image!r}: {exc}") from exc
-    handle = ExecutorHandle("docker", executor, work_dir, container_id=executor._container.id)
-    handle.stoppers.append(executor.stop)
+    container = executor._container
+    handle = ExecutorHandle("docker", executor, work_dir, container_id=container.id)
+    removed = kwargs.get("auto_remove", True)
+
+    def stop() -> None:
+        executor.stop()
+        # The engine removes an auto-removed container after it stops, asynchronously:
+        # wait, so nothing is left once the agent is closed.
+        try:
+            container.wait(condition="removed" if removed else "not-running", timeout=30)
+        except docker.errors.NotFound:
+            pass
+    handle.stoppers.append(stop)
     return handle
