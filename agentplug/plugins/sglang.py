@@ -23,7 +23,6 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         params=SGLangParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=FLAGS,
-        env_vars=("SGLANG_API_KEY",),
         setup=SETUP,
         notes="Local inference server",
         extra="openai",

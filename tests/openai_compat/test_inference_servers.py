@@ -125,3 +125,20 @@ async def test_separate_reasoning_false_delivers_thinking_as_text(kind):
     assert events[-1].text == "think. 42" and events[-1].message.reasoning == ""
     if kind == "sglang":
         assert body["separate_reasoning"] is False
+
+
+async def test_the_mixed_deployment_example_runs_against_two_servers(tmp_path, vllm_sim,
+                                                                     sglang_sim):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "vllm.yaml"
+    text = example.read_text().replace("[8000]", f"[{vllm_sim.port}]").replace(
+        "[30000]", f"[{sglang_sim.port}]")
+    path = tmp_path / "team.yaml"
+    path.write_text(text)
+    config = load_config(path)
+    vllm_sim.script(Reply("draft"))
+    sglang_sim.script(Reply("review"))
+    for agent_config, expected in zip(config.agents, ("draft", "review"), strict=True):
+        async with build_agent(agent_config) as agent:
+            assert (await agent.run("write")).text == expected
