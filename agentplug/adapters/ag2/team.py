@@ -42,6 +42,8 @@ class Team:
     def agents(self) -> list[Agent]:
         """The agentplug agents of the team (members and the selector)."""
         found = [m for m in self.members if isinstance(m, Agent)]
+        found += [d.agent for m in self.members
+                  if (d := getattr(m, "agentplug_driver", None)) is not None]
         return found + ([self.selector] if self.selector is not None else [])
 
     @property
@@ -133,6 +135,10 @@ class Team:
         for m in self.members:
             if isinstance(m, Agent):
                 members.append(to_ag2(m, on_event=sink, loop=loop))
+            elif (driver := getattr(m, "agentplug_driver", None)) is not None:
+                # An AG2 agent whose model is an agentplug agent: it streams its replies.
+                driver.sink, driver.loop, driver.announce = sink, loop, True
+                members.append(m)
             else:
                 m.register_hook("process_message_before_send", self._announce_ag2)
                 members.append(m)

@@ -64,4 +64,5 @@ def drive_with(ag2_agent: Any, model: Agent, *, on_event: EventSink = discard,
     """Make ``model`` (an agentplug agent on a model backend) write ``ag2_agent``'s replies."""
     driver = _AG2Owned(model, sink=on_event, loop=loop, announce=announce)
     driver.register(ag2_agent)
+    ag2_agent.agentplug_driver = driver  # a Team streams through it
     return driver
