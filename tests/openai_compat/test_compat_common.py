@@ -166,3 +166,26 @@ async def test_usage_is_reported(kind, sim, azure_sim):
     done = events[-1]
     assert isinstance(done, Done)
     assert (done.usage.input_tokens, done.usage.output_tokens) == (11, 3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_backend_keeps_the_conformance_contract(kind, sim, azure_sim):
+    from agentplug import ToolDef, UserMessage
+    from agentplug.core.config import params_from_dict
+    from agentplug.core.host import default_host
+    from agentplug.testing.conformance import check_model_call
+
+    s = _sim(kind, sim, azure_sim)
+    spec = default_host().backend(kind)
+    backend = spec.create(params_from_dict(spec, backend_config(kind, s)))
+    weather = ToolDef("weather", "Weather", {"type": "object", "properties": {}})
+    s.script(Reply("plain", reasoning="why"),
+             Reply("calling", tool_calls=[ToolCallSpec("weather", {}),
+                                          ToolCallSpec("weather", {})]))
+    await backend.open()
+    try:
+        await check_model_call(backend, [UserMessage.of("hi")])
+        events = await check_model_call(backend, [UserMessage.of("hi")], [weather])
+    finally:
+        await backend.close()
+    assert events[-1].stop_reason == "tool_calls"

@@ -139,3 +139,25 @@ async def test_web_search_path_unreachable_url_is_named():
     async with create_agent(config) as agent:
         events = await collect(agent, "x")
     assert events[-1].error_type == "ProviderConnectionError" and url in events[-1].message
+
+
+async def test_web_search_backend_keeps_the_conformance_contract():
+    from agentplug import ToolDef, UserMessage
+    from agentplug.core.config import params_from_dict
+    from agentplug.core.host import default_host
+    from agentplug.testing.conformance import check_model_call
+
+    spec = default_host().backend("grok")
+    weather = ToolDef("weather", "Weather", {"type": "object", "properties": {}})
+    with ResponsesSimulator(Reply("plain", builtins=[SEARCH]),
+                            Reply(tool_calls=[ToolCallSpec("weather", {})])) as rsim:
+        backend = spec.create(params_from_dict(spec, {
+            "type": "grok", "base_url": rsim.base_url, "api_key": "k",
+            "enable_web_search": True}))
+        await backend.open()
+        try:
+            await check_model_call(backend, [UserMessage.of("hi")])
+            events = await check_model_call(backend, [UserMessage.of("hi")], [weather])
+        finally:
+            await backend.close()
+    assert events[-1].stop_reason == "tool_calls"
