@@ -61,11 +61,13 @@ class Lms:
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout or self.timeout)
-        except (TimeoutError, asyncio.CancelledError):
-            proc.kill()
-            await proc.wait()
+        except TimeoutError:
+            await _reap(proc)
             raise ProviderTimeoutError(
                 f"`{command}` took longer than {timeout or self.timeout:g} s") from None
+        except asyncio.CancelledError:
+            await _reap(proc)
+            raise
         if proc.returncode != 0:
             detail = (err or out).decode(errors="replace").strip()
             raise BackendError(f"`{command}` failed (exit {proc.returncode}): {detail}")
@@ -91,6 +93,13 @@ class Lms:
             match = re.search(r"port\s+(\d+)", text)
             running = "not running" not in text.lower() and "running" in text.lower()
             return running, int(match.group(1)) if match else None
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Never leave an lms child behind (a stuck download, a cancelled open)."""
+    if proc.returncode is None:
+        proc.kill()
+    await proc.wait()
 
 
 def model_names(entry: dict[str, Any]) -> set[str]:
@@ -127,10 +136,14 @@ class Lifecycle:
     async def down(self) -> None:
         loaded, self.loaded = self.loaded, None
         started, self.started_server = self.started_server, False
-        if loaded:
-            await self.lms.run("unload", loaded)
-        if started:
-            await self.lms.run("server", "stop")
+        # Each step is tried even if the one before failed: a stuck unload must not leave
+        # the server we started running.
+        steps = ([("unload", loaded)] if loaded else []) + ([("server", "stop")] if started else [])
+        for step in steps:
+            try:
+                await self.lms.run(*step)
+            except BackendError as exc:
+                log.warning("lmstudio: cleanup step failed: %s", exc)
 
 
 async def bootstrap(lms: Lms) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._compat_params import CompatParams, refuse_all
 
@@ -26,3 +26,10 @@ class InferenceServerParams(CompatParams):
         None, description="localhost ports to try when base_url does not answer "
                           "(default: the engine's own port, then the other engine's)")
     probe_timeout: float = Field(2.0, gt=0, description="seconds per GET /v1/models probe")
+
+    @model_validator(mode="after")
+    def _somewhere_to_look(self) -> InferenceServerParams:
+        if self.probe_ports == [] and not self.base_url:
+            raise ValueError("probe_ports is empty and base_url is not set: nowhere to look "
+                             "for the server; give base_url or some probe_ports")
+        return self

@@ -142,3 +142,10 @@ async def test_the_mixed_deployment_example_runs_against_two_servers(tmp_path, v
     for agent_config, expected in zip(config.agents, ("draft", "review"), strict=True):
         async with build_agent(agent_config) as agent:
             assert (await agent.run("write")).text == expected
+
+
+def test_nowhere_to_look_is_a_config_error():
+    from agentplug import ConfigError
+
+    with pytest.raises(ConfigError, match="nowhere to look"):
+        create_agent({"type": "vllm", "probe_ports": []})

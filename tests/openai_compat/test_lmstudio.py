@@ -150,3 +150,13 @@ def test_model_is_required():
 
     with pytest.raises(ConfigError, match="lmstudio needs `model`"):
         create_agent({"type": "lmstudio"})
+
+
+async def test_a_failed_unload_still_stops_the_server_we_started(fake, sim):
+    sim.script(Reply("ok"))
+    agent = create_agent({"type": "lmstudio", "model": MODEL})
+    async with agent:
+        await agent.run("x")
+        _set(fake, fail={"unload": "Error: model busy"})
+    assert fake.calls[-2:] == [f"unload {MODEL}", "server stop"]
+    assert not fake.state["running"]
