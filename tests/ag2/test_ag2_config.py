@@ -1,0 +1,159 @@
+"""Configs for `type: ag2` and `team:`: every mistake reported with its file, line and key."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from agentplug import ConfigError, load_config, parse_config
+from agentplug.adapters.ag2.team_config import parse_team
+from agentplug.plugins.ag2 import EXECUTOR_KEYS, JUPYTER_SERVER_KEYS
+
+LLM = "{type: chatcompletion, model: m, base_url: 'http://127.0.0.1:9/v1'}"
+
+
+def ag2_config(body: str) -> str:
+    return textwrap.dedent("""\
+        agent:
+          backend:
+            type: ag2
+        """) + textwrap.indent(textwrap.dedent(body), "    ")
+
+
+def issues(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="cfg.yaml")
+    return [str(i) for i in info.value.issues]
+
+
+def test_a_full_ag2_config_parses():
+    config = parse_config(ag2_config(f"""\
+        agent_config: {{type: assistant, name: coder, system_message: hi,
+                        description: codes, human_input_mode: NEVER,
+                        max_consecutive_auto_reply: 4}}
+        code_execution_config: {{executor: {{type: docker, image: local/python:bookworm,
+                                              timeout: 30}}}}
+        llm: {LLM}
+        max_rounds: 5
+        """))
+    params = config.agents[0].backend
+    assert params.agent_config["max_consecutive_auto_reply"] == 4
+    assert params.code_execution_config["executor"]["type"] == "docker"
+
+
+def test_massgen_nesting_and_executor_class_names_are_accepted():
+    config = parse_config(ag2_config("""\
+        agent_config:
+          type: assistant
+          name: coder
+          llm_config: {config_list: [{model: gpt-4o, api_key: x}]}
+          code_execution_config:
+            executor: {type: LocalCommandLineCodeExecutor, work_dir: ./workspace}
+        """))
+    params = config.agents[0].backend
+    assert "llm_config" not in params.agent_config
+    assert params.code_execution_config == {"executor": {"type": "local",
+                                                         "work_dir": "./workspace"}}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("agent_config: {name: x}\n", "exactly one of `llm:`"),
+    (f"llm: {LLM}\nagent_config: {{type: robot}}\n", "agent_config.type 'robot'"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: cloud}}}}\n",
+     "executor.type 'cloud' is not supported"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: local, image: x}}}}\n",
+     "unknown key(s) ['image'] for type local"),
+    (f"llm: {LLM}\ncode_execution_config: {{use_docker: true}}\n",
+     "belong in executor:"),
+    ("llm: {type: nope}\n", "unknown backend type 'nope'"),
+    ("llm: {type: chatcompletion, model: m}\n", "needs `base_url` or `provider`"),
+    (f"llm: {LLM}\nenable_code_execution: true\n", "Uses AG2 code execution config"),
+])
+def test_mistakes_are_located(body, message):
+    found = issues(ag2_config(body))
+    assert any(message in i for i in found), found
+    assert all(i.startswith("cfg.yaml:") for i in found)
+
+
+def test_executor_keys_match_the_installed_ag2():
+    pytest.importorskip("autogen")
+    from autogen.coding import DockerCommandLineCodeExecutor, LocalCommandLineCodeExecutor
+    from autogen.coding.jupyter import JupyterCodeExecutor, LocalJupyterServer
+
+    def params(cls):
+        return set(inspect.signature(cls.__init__).parameters) - {"self"}
+    ours = {"local": {"python"}, "jupyter": {"work_dir", "server"}, "docker": {"network_mode"}}
+    not_yaml = {"local": {"functions", "virtual_env_context"}, "jupyter": {"jupyter_server"},
+                "docker": set()}
+    for kind, cls in (("local", LocalCommandLineCodeExecutor), ("jupyter", JupyterCodeExecutor),
+                      ("docker", DockerCommandLineCodeExecutor)):
+        assert EXECUTOR_KEYS[kind] - ours[kind] == params(cls) - not_yaml[kind], kind
+    assert JUPYTER_SERVER_KEYS == params(LocalJupyterServer) - {"ip"}
+
+
+def test_listing_backends_does_not_import_autogen():
+    code = ("import sys; from agentplug.core.host import default_host; "
+            "s = default_host().backend('ag2'); assert s.flag('enable_code_execution').support "
+            "== 'n/a'; print('autogen' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
+
+
+TEAM = f"""\
+agents:
+  - id: writer
+    backend: {LLM}
+  - id: critic
+    backend: {LLM}
+"""
+
+
+def test_team_section_parses(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text(TEAM + "team: {agents: [critic, writer], pattern: auto, max_rounds: 4,\n"
+                           "       initial_agent: writer, selector: critic}\n")
+    spec = parse_team(load_config(path))
+    assert (spec.agents, spec.pattern, spec.max_rounds, spec.initial_agent, spec.selector) == (
+        ("critic", "writer"), "auto", 4, "writer", "critic")
+
+
+def test_team_defaults_to_every_agent_in_round_robin(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text(TEAM + "team: {}\n")
+    spec = parse_team(load_config(path))
+    assert (spec.agents, spec.pattern, spec.max_rounds) == (("writer", "critic"), "round_robin",
+                                                            10)
+
+
+def test_team_mistakes_are_located(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text(TEAM + textwrap.dedent("""\
+        team:
+          agents: [writer, critc]
+          pattern: debate
+          max_rounds: 0
+          initial_agent: nobody
+          speakers: 3
+        """))
+    with pytest.raises(ConfigError) as info:
+        parse_team(load_config(path))
+    text = str(info.value)
+    where = str(path)
+    assert f"{where}:7: team.agents[1]: no agent with id 'critc'" in text
+    assert "did you mean 'critic'?" in text
+    assert f"{where}:8: team.pattern: unknown pattern 'debate'" in text
+    assert f"{where}:9: team.max_rounds: must be a whole number >= 1" in text
+    assert f"{where}:10: team.initial_agent: no team member with id 'nobody'" in text
+    assert f"{where}:11: team.speakers: unknown key" in text
+
+
+def test_a_config_without_team_says_how_to_add_one(tmp_path):
+    path = tmp_path / "team.yaml"
+    path.write_text(TEAM)
+    with pytest.raises(ConfigError, match="no `team:` section"):
+        parse_team(load_config(path))
