@@ -92,7 +92,7 @@ def test_executor_keys_match_the_installed_ag2():
     for kind, cls in (("local", LocalCommandLineCodeExecutor), ("jupyter", JupyterCodeExecutor),
                       ("docker", DockerCommandLineCodeExecutor)):
         assert EXECUTOR_KEYS[kind] - ours[kind] == params(cls) - not_yaml[kind], kind
-    assert JUPYTER_SERVER_KEYS == params(LocalJupyterServer) - {"ip"}
+    assert params(LocalJupyterServer) - {"ip"} == JUPYTER_SERVER_KEYS
 
 
 def test_listing_backends_does_not_import_autogen():

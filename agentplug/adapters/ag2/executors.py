@@ -8,6 +8,7 @@ completed or failed with the output and exit code).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -207,9 +208,7 @@ def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
         executor.stop()
         # The engine removes an auto-removed container after it stops, asynchronously:
         # wait, so nothing is left once the agent is closed.
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             container.wait(condition="removed" if removed else "not-running", timeout=30)
-        except docker.errors.NotFound:
-            pass
     handle.stoppers.append(stop)
     return handle

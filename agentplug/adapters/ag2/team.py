@@ -140,7 +140,9 @@ class Team:
                 driver.sink, driver.loop, driver.announce = sink, loop, True
                 members.append(m)
             else:
-                m.register_hook("process_message_before_send", self._announce_ag2)
+                hooks = m.hook_lists["process_message_before_send"]
+                if self._announce_ag2 not in hooks:  # once, however many runs
+                    m.register_hook("process_message_before_send", self._announce_ag2)
                 members.append(m)
         user = ConversableAgent("user", llm_config=False, human_input_mode="NEVER",
                                 code_execution_config=False, default_auto_reply="")
