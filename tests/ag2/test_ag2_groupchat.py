@@ -190,3 +190,22 @@ async def test_sync_chat_inside_the_agents_loop_is_refused_clearly(sim_agent):
 
         with pytest.raises(UsageError, match="a_initiate_chat"):
             user.initiate_chat(ag, message="ping", max_turns=1, silent=True)
+
+
+async def test_leaving_the_stream_early_stops_the_chat(sims):
+    from contextlib import aclosing
+
+    from ag2_support import llm
+
+    from agentplug import create_agent
+
+    sim = sims(default=Reply("and on"))
+    a = create_agent(llm(sim), id="a")
+    b = create_agent(llm(sim), id="b")
+    team = Team([a, b], max_rounds=50)
+    async with team, aclosing(team.stream("talk forever")) as stream:
+        async for event in stream:
+            if isinstance(event, SpeakerEvent) and event.agent == "b":
+                break
+    # the reply in flight may finish; no further turn starts
+    assert len(sim.requests) <= 3

@@ -114,8 +114,14 @@ class Team:
                 yield ErrorEvent.from_exception(exc)
                 return
             finally:
-                if not runner.done():
+                if not runner.done():  # the consumer left early: stop at the next reply
+                    drivers = [d for m in members
+                               if (d := getattr(m, "agentplug_driver", None)) is not None]
+                    for d in drivers:
+                        d.cancelled = True
                     await asyncio.gather(runner, return_exceptions=True)
+                    for d in drivers:
+                        d.cancelled = False
             answer = _final_answer(manager.groupchat.messages)
             usage = _minus(self.usage, before)
             turns = [m.get("name", "?") for m in manager.groupchat.messages[1:]]
