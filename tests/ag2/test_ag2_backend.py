@@ -175,3 +175,17 @@ async def test_jupyter_executor_keeps_state_and_stops_its_gateway(sims, tmp_path
     assert not alive(gateway), "the kernel gateway outlived its agent"
     assert not any(alive(k) for k in kernels), "a kernel outlived its agent"
     assert (tmp_path / "ag2_work" / "coder" / "jupyter_gateway.log").exists()
+
+
+async def test_a_model_error_inside_the_ag2_run_is_an_error_event(sims, tmp_path):
+    from agentplug import ErrorEvent
+    from agentplug.testing import Fault
+
+    sim = sims(Reply(code("print('ok')")), Fault.http(400, message="context too long"),
+               Reply("recovered"))
+    agent = create_agent(backend(sim, tmp_path, {"type": "local"}))
+    async with agent:
+        events = await collect(agent, "first")
+        assert isinstance(events[-1], ErrorEvent) and "context too long" in events[-1].message
+        assert any(isinstance(e, BuiltinToolEvent) for e in events)  # streamed before failing
+        assert (await agent.run("again")).text == "recovered"  # the agent stays usable
