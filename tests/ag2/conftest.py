@@ -18,6 +18,7 @@ from ag2_support import llm
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = REPO / "scripts" / "docker-engine.sh"
+DOCKER_IMAGE = "local/python:bookworm"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,10 +57,16 @@ def sim_agent(sims):
 
 @pytest.fixture(scope="session")
 def docker_engine():
-    """DOCKER_HOST of a running engine, started by scripts/docker-engine.sh if needed (and
-    then stopped at the end); skips with the reason when none can be started."""
+    """DOCKER_HOST of a running engine with the local Python image: started by
+    scripts/docker-engine.sh if needed (and stopped at the end if this fixture started it).
+    Without the script, an engine already reachable from the environment is used. Skips with
+    the reason when there is no engine."""
     if not ENGINE.exists():
-        pytest.skip("scripts/docker-engine.sh is missing")
+        host = _ambient_engine()
+        if host is None:
+            pytest.skip("scripts/docker-engine.sh is missing and no Docker engine is reachable")
+        yield _with_image(host)
+        return
     if shutil.which("dockerd") is None:
         pytest.skip("no dockerd here: run scripts/setup.d/40-docker.sh (apt docker.io)")
     status = subprocess.run(["bash", str(ENGINE), "status"], capture_output=True, text=True)
@@ -69,13 +76,15 @@ def docker_engine():
                             timeout=600)
         if up.returncode != 0:
             pytest.skip(f"no Docker engine could be started: {up.stderr.strip()[-500:]}")
-    env = subprocess.run(["bash", str(ENGINE), "env"], capture_output=True, text=True)
-    host = _docker_host(env.stdout)
-    if not host:
-        pytest.skip(f"scripts/docker-engine.sh env printed no DOCKER_HOST: {env.stdout!r}")
-    yield host
-    if started:
-        subprocess.run(["bash", str(ENGINE), "stop"], capture_output=True, timeout=120)
+    try:
+        env = subprocess.run(["bash", str(ENGINE), "env"], capture_output=True, text=True)
+        host = _docker_host(env.stdout)
+        if not host:
+            pytest.skip(f"scripts/docker-engine.sh env printed no DOCKER_HOST: {env.stdout!r}")
+        yield _with_image(host)
+    finally:
+        if started:
+            subprocess.run(["bash", str(ENGINE), "stop"], capture_output=True, timeout=120)
 
 
 def _docker_host(text: str) -> str | None:
@@ -83,4 +92,28 @@ def _docker_host(text: str) -> str | None:
         line = line.strip().removeprefix("export ").strip()
         if line.startswith("DOCKER_HOST="):
             return line.split("=", 1)[1].strip("'\"")
+        if line.startswith(("unix://", "tcp://")):
+            return line.split()[0]
     return None
+
+
+def _ambient_engine() -> str | None:
+    import docker
+
+    try:
+        client = docker.from_env(timeout=5)
+        client.ping()
+    except Exception:
+        return None
+    host = os.environ.get("DOCKER_HOST") or client.api.base_url
+    client.close()
+    return host.replace("http+docker://localhost", "unix:///var/run/docker.sock")
+
+
+def _with_image(host: str) -> str:
+    found = subprocess.run(["docker", "-H", host, "image", "inspect", DOCKER_IMAGE],
+                           capture_output=True, text=True)
+    if found.returncode != 0:
+        pytest.skip(f"the engine at {host} has no {DOCKER_IMAGE} image (nothing is pulled): "
+                    "scripts/docker-engine.sh start builds it")
+    return host
