@@ -60,3 +60,43 @@ async def test_planner_coder_and_executor_in_one_group_chat(kind, sims, sim_agen
     assert "Plan: compute" in coder_sim.requests[0].body["messages"][-1]["content"]
     assert events[-1].usage.requests == 3
     assert not any(alive(pid) for pid in handle.pids)
+
+
+async def test_claude_gemini_and_an_ag2_coder_in_one_team(tmp_path, monkeypatch):
+    """The issue's example team, from a config: a Claude planner, an AG2 coder whose model is
+    Gemini and whose code the local executor runs, and a Gemini-backed reviewer."""
+    from agentplug import parse_config
+    from agentplug.adapters.ag2 import team_from_config
+    from agentplug.testing import AnthropicSimulator, GeminiSimulator
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("GEMINI_API_KEY", "gm-test")
+    for var in ("ANTHROPIC_BASE_URL", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with AnthropicSimulator(Reply("Step 1: the coder computes 2**10.")) as claude, \
+            GeminiSimulator(Reply("```python\nprint(2 ** 10)\n```"), Reply("It is 1024."),
+                            Reply("Verified: 1024. TERMINATE")) as gemini:
+        config = parse_config(f"""
+agents:
+  - id: planner
+    backend: {{type: claude, model: claude-sonnet-4-6, base_url: "{claude.base_url}"}}
+  - id: coder
+    backend:
+      type: ag2
+      agent_config: {{type: assistant, name: coder}}
+      code_execution_config: {{executor: {{type: local}}}}
+      llm: {{type: gemini, model: gemini-2.5-flash, base_url: "{gemini.base_url}"}}
+      cwd: "{tmp_path}"
+  - id: reviewer
+    backend: {{type: gemini, model: gemini-2.5-flash, base_url: "{gemini.base_url}"}}
+team: {{agents: [planner, coder, reviewer], max_rounds: 5}}
+""")
+        async with team_from_config(config) as team:
+            events = [e async for e in team.stream("What is 2 to the 10th?")]
+    turns = transcript(events)
+    assert [t[0] for t in turns] == ["planner", "coder", "reviewer"]
+    run = [e for e in events if isinstance(e, BuiltinToolEvent)][-1]
+    assert run.stdout.strip() == "1024" and run.name == "local"
+    assert events[-1].text == "Verified: 1024."
+    assert events[-1].usage.requests == 4
+    assert len(claude.requests) == 1 and len(gemini.requests) == 3
