@@ -20,12 +20,14 @@ from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, 
 from ..core.requirements import require
 from ..core.tools import ToolDef
 from ..core.usage import Usage
+from .ag2 import AG2Params
 
 _END = object()
 
 
 class AG2Backend(BaseBackend):
     stateful = True
+    params: AG2Params
 
     def __init__(self, params: Any, spec: Any) -> None:
         super().__init__(params, spec)
@@ -53,7 +55,7 @@ class AG2Backend(BaseBackend):
         from ..build import create_agent
 
         p = self.params
-        llm = dict(p.llm)
+        llm = dict(p.llm or {})
         if p.mcp_servers and "mcp_servers" not in llm:
             llm["mcp_servers"] = [s.model_dump() for s in p.mcp_servers]
         return create_agent(llm, id=f"{p.agent_config.get('name', 'assistant')}_model")

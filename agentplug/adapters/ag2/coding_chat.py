@@ -7,7 +7,7 @@ after ``max_rounds`` replies.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from .messages import content_text, is_terminate, strip_terminate
 
@@ -32,7 +32,7 @@ class CodingChat:
 
         self.agent = agent
         self.executor = executor
-        exec_config: dict[str, Any] | bool = False
+        exec_config: dict[str, Any] | Literal[False] = False
         if executor is not None:
             exec_config = {"executor": executor}
             if "last_n_messages" in code_execution:

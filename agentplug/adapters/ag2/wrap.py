@@ -54,7 +54,7 @@ def to_ag2(agent: Agent, *, name: str | None = None, description: str | None = N
         llm_config=False, code_execution_config=False, human_input_mode="NEVER")
     driver = _AgentplugOwned(agent, sink=on_event, loop=loop, announce=announce)
     driver.register(ag2_agent)
-    ag2_agent.agentplug_driver = driver  # a Team streams through it
+    ag2_agent.agentplug_driver = driver  # type: ignore[attr-defined]  # Team streams via it
     return ag2_agent
 
 
