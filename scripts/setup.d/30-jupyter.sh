@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Jupyter kernel gateway that AG2's `jupyter` executor talks to (tests/ag2), in ./.venv.
-# Idempotent: a no-op when every package imports and `jupyter kernelgateway` answers.
+# Idempotent: a no-op when the packages import and the `jupyter-kernelgateway` script exists.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=.venv/bin/python
-if $py -c "import kernel_gateway, ipykernel, jupyter_client, websocket, requests" 2>/dev/null \
-   && .venv/bin/jupyter kernelgateway --version >/dev/null 2>&1; then
+if [[ -x .venv/bin/jupyter-kernelgateway ]] \
+   && $py -c "import kernel_gateway, ipykernel, jupyter_client, websocket, requests" 2>/dev/null; then
   exit 0
 fi
 echo "setup: installing jupyter-kernel-gateway, ipykernel into .venv" >&2
