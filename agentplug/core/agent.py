@@ -131,6 +131,8 @@ class Agent:
         self.last_error = None
         committed = False
         try:
+            for notice in self._toolset_notices():
+                yield notice
             for round_no in range(self.max_tool_rounds + 1):
                 done: Done | None = None
                 async for event in self.backend.stream(self._outgoing(turn), self.tool_defs):
@@ -160,6 +162,8 @@ class Agent:
                     break
                 async for event in self._run_tools(calls, turn):
                     yield event
+                for notice in self._toolset_notices():
+                    yield notice
             self._commit(turn, usage)
             committed = True
             yield final
@@ -190,6 +194,16 @@ class Agent:
         for call, result in zip(calls, results, strict=True):
             turn.append(result)
             yield ToolResult(call.id, call.name, result.text, result.is_error, result.parts)
+
+    def _toolset_notices(self) -> list[Notice]:
+        """Warnings toolsets gathered (an MCP server down, restarted): optional
+        ``drain_notices()`` on a toolset."""
+        out: list[Notice] = []
+        for ts in self.toolsets:
+            drain = getattr(ts, "drain_notices", None)
+            if drain is not None:
+                out.extend(drain())
+        return out
 
     def _is_planned(self, name: str) -> bool:
         if not self.planning_mode:

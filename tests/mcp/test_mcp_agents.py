@@ -111,3 +111,32 @@ async def test_the_model_calls_mcp_tools_end_to_end(backend, monkeypatch):
         assert [r.is_error for r in results] == [False, False, True]
         assert len(sim.requests) == 2
         check(sim.requests[1].body)
+
+
+async def test_server_failures_reach_the_event_stream_as_notices():
+    """A server that failed to start, and one that dies mid-call, show up as warnings in the
+    turn's events; the model gets an error result and the turn goes on."""
+    script = [Reply(tool_calls=[ToolCallSpec("mcp__edge__crash", {}, id="c1")]),
+              Reply("the tool crashed"),
+              Reply(tool_calls=[ToolCallSpec("mcp__edge__echo", {"text": "back"}, id="c2")]),
+              Reply("it is back")]
+    with ChatCompletionsSimulator(*script) as sim:
+        agent = create_agent({"type": "chatcompletion", "model": "sim-model",
+                              "base_url": sim.base_url, "max_retries": 0,
+                              "mcp_servers": [edge(), edge("db", "--fail-start")]})
+        async with agent:
+            first = [e async for e in agent.stream("crash it")]
+            second = [e async for e in agent.stream("again")]
+    notices = [e.message for e in first if e.type == "notice"]
+    assert len(notices) == 2
+    assert "MCP server 'db'" in notices[0] and "cannot open the database" in notices[0]
+    assert notices[1] == ("MCP server 'edge' died during a call to 'crash'; it will be "
+                          "restarted on next use")
+    crash = next(e for e in first if isinstance(e, ToolResult))
+    assert crash.is_error and first[-1].text == "the tool crashed"
+    assert chat_results(sim.requests[1].body) == [
+        "ERROR: MCP server 'edge' died during a call to 'crash'"]
+    assert [e.message for e in second if e.type == "notice"] == [
+        "MCP server 'edge': restarting (restart 1)"]
+    assert next(e for e in second if isinstance(e, ToolResult)).output == "back"
+    assert second[-1].text == "it is back"
