@@ -17,10 +17,10 @@ from .events import (
     Done, ErrorEvent, Event, Notice, PlannedToolCall, ToolResult, UsageEvent,
 )
 from .messages import (
-    AssistantMessage, Message, SystemMessage, TextPart, ToolCallPart, ToolResultMessage,
+    JSON, AssistantMessage, Message, SystemMessage, TextPart, ToolCallPart, ToolResultMessage,
     UserMessage,
 )
-from .tools import FunctionTool, FunctionToolset, ToolDef, Toolset
+from .tools import FunctionTool, FunctionToolset, ToolDef, ToolOutput, Toolset
 from .usage import Usage
 
 
@@ -70,6 +70,10 @@ class Agent:
             await self.backend.open()
             await asyncio.gather(*(ts.open() for ts in self.toolsets))
             self._index_tools()
+            # A stateful backend runs its own tool loop: hand it the means to run ours.
+            bind = getattr(self.backend, "bind_tools", None)
+            if self.backend.stateful and callable(bind):
+                bind(self.call_tool)
         except BaseException:
             await self.close()
             raise
@@ -213,19 +217,28 @@ class Agent:
     async def _call_tool(self, call: ToolCallPart, planned: bool) -> ToolResultMessage:
         if planned:
             return _result(call, "planning mode: this call was planned, not executed", False)
-        entry = self._tool_index.get(call.name)
+        output = await self.call_tool(call.name, call.arguments)
+        return ToolResultMessage(call.id, call.name, output.parts or [TextPart("")],
+                                 output.is_error, output.structured)
+
+    async def call_tool(self, name: str, arguments: JSON) -> ToolOutput:
+        """Run one of the agent's tools by name; a failure comes back as an error output.
+
+        Stateful backends that define ``bind_tools(runner)`` receive this method on open, so
+        their own tool loop can run the agent's Python and toolset tools.
+        """
+        entry = self._tool_index.get(name)
         if entry is None:
             known = ", ".join(sorted(self._tool_index)) or "none"
-            return _result(call, f"unknown tool {call.name!r}; available tools: {known}", True)
+            return ToolOutput.text(f"unknown tool {name!r}; available tools: {known}",
+                                   is_error=True)
         toolset, _ = entry
         try:
-            output = await toolset.call(call.name, call.arguments)
+            return await toolset.call(name, arguments)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failing tool is the model's problem to handle, not a crash
-            return _result(call, f"{type(exc).__name__}: {exc}", True)
-        return ToolResultMessage(call.id, call.name, output.parts or [TextPart("")],
-                                 output.is_error, output.structured)
+            return ToolOutput.text(f"{type(exc).__name__}: {exc}", is_error=True)
 
 
 def _result(call: ToolCallPart, text: str, is_error: bool) -> ToolResultMessage:
