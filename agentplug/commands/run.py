@@ -49,7 +49,7 @@ def agent_config_from_args(args: argparse.Namespace) -> Any:
         return agent
     from ..selection import choose_backend
 
-    raw, reason = choose_backend(args.backend, args.model, os.environ)
+    raw, reason = choose_backend(args.backend, args.model, os.environ, host.registry)
     if args.base_url:
         raw["base_url"] = args.base_url
     if reason:
