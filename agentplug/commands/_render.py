@@ -75,9 +75,15 @@ class TerminalRenderer:
 
 def _builtin(event: Any) -> str:
     head = f"[{event.tool}{':' + event.name if event.name else ''} {event.status}]"
-    detail = event.query or event.code or event.stdout or ""
-    sources = ", ".join(s.url for s in event.sources[:5])
-    return " ".join(p for p in (head, _short(detail), sources) if p)
+    parts = [head, _short(event.query or ""), _short(event.code or "")]
+    if event.stdout:
+        parts.append("→ " + _short(event.stdout))
+    if event.stderr:
+        parts.append("stderr: " + _short(event.stderr))
+    if event.return_code:  # 0 is the unremarkable case
+        parts.append(f"(exit {event.return_code})")
+    parts.append(", ".join(s.url for s in event.sources[:5]))
+    return " ".join(p for p in parts if p)
 
 
 class JsonRenderer:
