@@ -12,7 +12,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from .script import RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
@@ -34,16 +34,23 @@ class ChatCompletionsSimulator(Simulator):
     an ``api-key`` header, else Azure's 404 / 401 error bodies come back.
     ``owned_by`` is what ``/models`` reports as the serving engine (vLLM says ``vllm``,
     SGLang ``sglang``).
+
+    ``dialect="llama_cpp"`` streams the way llama-cpp-python's server does (checked against
+    the real server in ``tests/local``): the first delta carries ``role`` only, chunks have
+    no ``usage`` or ``system_fingerprint`` key, and no usage chunk comes even when
+    ``stream_options.include_usage`` asks for one (the server ignores ``stream_options``).
     """
 
     def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
                  reasoning_field: str = "reasoning_content", default: Any = None,
-                 azure_api_version: str | None = None, owned_by: str = "simulator") -> None:
+                 azure_api_version: str | None = None, owned_by: str = "simulator",
+                 dialect: Literal["openai", "llama_cpp"] = "openai") -> None:
         super().__init__(*script, default=default)
         self.models = models
         self.reasoning_field = reasoning_field
         self.azure_api_version = azure_api_version
         self.owned_by = owned_by
+        self.dialect = dialect
         self._ids = itertools.count(1)
 
     @property
@@ -120,13 +127,18 @@ class ChatCompletionsSimulator(Simulator):
                finish: str | None = None, usage: dict[str, Any] | None = None) -> bytes:
         choices = [] if delta is None else [
             {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
-        return sse({"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
-                    "model": model, "system_fingerprint": "fp_sim", "choices": choices,
-                    "usage": usage})
+        chunk = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
+                 "model": model, "system_fingerprint": "fp_sim", "choices": choices,
+                 "usage": usage}
+        if self.dialect == "llama_cpp":
+            del chunk["system_fingerprint"], chunk["usage"]
+        return sse(chunk)
 
     def _events(self, reply: Reply, body: dict[str, Any], cid: str, model: str,
                 include_usage: bool) -> Iterator[bytes]:
-        yield self._chunk(cid, model, {"role": "assistant", "content": ""})
+        llama = self.dialect == "llama_cpp"
+        first = {"role": "assistant"} if llama else {"role": "assistant", "content": ""}
+        yield self._chunk(cid, model, first)
         for piece in split_text(reply.reasoning, reply.chunk_size):
             yield self._chunk(cid, model, {"content": None, self.reasoning_field: piece})
         for piece in split_text(reply.text, reply.chunk_size):
@@ -140,7 +152,7 @@ class ChatCompletionsSimulator(Simulator):
                 yield self._chunk(cid, model, {"tool_calls": [{
                     "index": index, "function": {"arguments": args[i:i + call.chunk_size]}}]})
         yield self._chunk(cid, model, {}, self._finish(reply))
-        if include_usage:
+        if include_usage and not llama:
             yield self._chunk(cid, model, None, usage=self._usage(reply, body))
         yield b"data: [DONE]\n\n"
 
@@ -155,8 +167,13 @@ class ChatCompletionsSimulator(Simulator):
                  "function": {"name": c.name, "arguments": c.arguments
                               if isinstance(c.arguments, str) else json.dumps(c.arguments)}}
                 for c in reply.tool_calls]
-        return {"id": cid, "object": "chat.completion", "created": int(time.time()),
-                "model": model, "system_fingerprint": "fp_sim",
-                "choices": [{"index": 0, "message": message, "logprobs": None,
-                             "finish_reason": self._finish(reply)}],
-                "usage": self._usage(reply, body)}
+        completion = {"id": cid, "object": "chat.completion", "created": int(time.time()),
+                      "model": model, "system_fingerprint": "fp_sim",
+                      "choices": [{"index": 0, "message": message, "logprobs": None,
+                                   "finish_reason": self._finish(reply)}],
+                      "usage": self._usage(reply, body)}
+        if self.dialect == "llama_cpp":
+            del completion["system_fingerprint"]
+            for detail in ("prompt_tokens_details", "completion_tokens_details"):
+                del completion["usage"][detail]
+        return completion
