@@ -7,6 +7,7 @@ the turn back, so the agent stays usable and the history stays valid for every p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,17 +140,21 @@ class Agent:
                 yield notice
             for round_no in range(self.max_tool_rounds + 1):
                 done: Done | None = None
-                async for event in self.backend.stream(self._outgoing(turn), self.tool_defs):
-                    if isinstance(event, Done):
-                        done = event
-                        continue
-                    if isinstance(event, UsageEvent):
-                        usage = usage + event.usage
-                    elif isinstance(event, ErrorEvent):
-                        self.last_error = BackendError(event.message)
+                # aclosing: a turn left early (break, cancel) ends the backend's call now,
+                # not whenever the garbage collector finalizes its generator.
+                call = self.backend.stream(self._outgoing(turn), self.tool_defs)
+                async with _closing(call) as call_events:
+                    async for event in call_events:
+                        if isinstance(event, Done):
+                            done = event
+                            continue
+                        if isinstance(event, UsageEvent):
+                            usage = usage + event.usage
+                        elif isinstance(event, ErrorEvent):
+                            self.last_error = BackendError(event.message)
+                            yield event
+                            return
                         yield event
-                        return
-                    yield event
                 if done is None:
                     raise BackendError(f"backend {type(self.backend).__name__} ended a call "
                                        "without a Done event")
@@ -239,6 +244,17 @@ class Agent:
             raise
         except Exception as exc:  # a failing tool is the model's problem to handle, not a crash
             return ToolOutput.text(f"{type(exc).__name__}: {exc}", is_error=True)
+
+
+@contextlib.asynccontextmanager
+async def _closing(events: AsyncIterator[Event]) -> AsyncIterator[AsyncIterator[Event]]:
+    """Close an async generator on exit (plain async iterators have nothing to close)."""
+    try:
+        yield events
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _result(call: ToolCallPart, text: str, is_error: bool) -> ToolResultMessage:

@@ -20,8 +20,8 @@ from agentplug.core.registry import BackendSpec, FlagSupport
 # The SDK's PermissionMode values (claude_agent_sdk.types; a test compares them).
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto")
 PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"]
-# The seed's default deny list, as written in MassGen configs. The CLI matches `Bash(rm*)`
-# literally (it does not deny `rm x`), so each entry is translated before it reaches the CLI:
+# The seed's default deny list, as written in MassGen configs. Each `Tool(prefix*)` entry reaches
+# the CLI as the word-bounded prefix rule `Tool(prefix:*)` (a glob `su*` would also deny `sum`):
 # see agentplug.adapters.claude_code.options.translate_rule.
 DEFAULT_DISALLOWED = ("Bash(rm*)", "Bash(sudo*)", "Bash(su*)", "Bash(chmod*)", "Bash(chown*)")
 DEFAULT_THINKING_TOKENS = 8000

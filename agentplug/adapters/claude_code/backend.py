@@ -8,6 +8,7 @@ next turn reopens it with ``resume`` = the session id, so the conversation carri
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -49,7 +50,7 @@ class ClaudeCodeBackend(BaseBackend):
         self._runner = runner
 
     async def open(self) -> None:
-        require("claude_agent_sdk", "claude-code")
+        await asyncio.to_thread(require, "claude_agent_sdk", "claude-code")  # a slow import
         # The key from the config or the environment; without one the CLI uses the
         # logged-in Claude account. Either way it reaches only the CLI process.
         self._api_key = resolve_api_key(self.params, self.spec.env_vars, self.name,
@@ -76,10 +77,18 @@ class ClaudeCodeBackend(BaseBackend):
         if tools and self._runner is None:
             raise UsageError("claude_code runs agentplug tools through the Agent: create it "
                              "with Agent(...) or create_agent(..., tools=...)")
-        options = build_options(self.params, api_key=self._api_key, agent_system=self._system,
-                                tools=tools, runner=self._runner, resume=self.session_id,
-                                stderr=self._stderr.append)
-        session = Session(options)
+        agent_runner, resume, system = self._runner, self.session_id, self._system
+
+        def make_options(bridge: Any) -> Any:
+            # Runs in the session's own loop; agentplug tools must run on the agent's loop.
+            async def runner(name: str, arguments: Any) -> Any:
+                return await bridge(agent_runner, name, arguments)
+
+            return build_options(self.params, api_key=self._api_key, agent_system=system,
+                                 tools=tools, runner=runner if agent_runner else None,
+                                 resume=resume, stderr=self._stderr.append)
+
+        session = Session(make_options)
         try:
             await session.start()
         except Exception as exc:
@@ -116,7 +125,7 @@ class ClaudeCodeBackend(BaseBackend):
         result = state.result
         if result is None:
             raise BackendError("Claude Code ended the turn without a result")
-        usage = result_usage(result, self._cost_so_far)
+        usage = result_usage(result, self._cost_so_far, state.requests)
         self._cost_so_far = result.total_cost_usd or self._cost_so_far
         yield UsageEvent(usage)
         if (error := result_error(result)) is not None:

@@ -33,8 +33,11 @@ RESULT_ERRORS = {
 class ClaudeCodeError(BackendError):
     """A Claude Code turn ended with an error result; ``subtype`` is the SDK's reason."""
 
-    def __init__(self, message: str, subtype: str, session_id: str | None = None) -> None:
-        self.subtype, self.session_id = subtype, session_id
+    def __init__(self, message: str, subtype: str, *, session_id: str | None = None,
+                 status: int | None = None) -> None:
+        self.subtype, self.session_id, self.status = subtype, session_id, status
+        # Like the provider SDKs: rate limits, overload and server errors may pass.
+        self.retryable = status is not None and (status in (408, 409, 429) or status >= 500)
         super().__init__(message)
 
 
@@ -47,6 +50,7 @@ class TurnState:
     streamed_text: bool = False  # this model call's text came as deltas already
     streamed_thinking: bool = False
     new_block: bool = True  # the next text starts a new block (a paragraph break if needed)
+    requests: int = 0  # model calls seen (message_start of the main agent)
     session_id: str | None = None
     result: Any = None
 
@@ -105,6 +109,7 @@ def convert(message: Any, state: TurnState) -> list[Event]:
 def _stream_event(event: dict[str, Any], state: TurnState) -> list[Event]:
     kind = event.get("type")
     if kind == "message_start":
+        state.requests += 1
         state.streamed_text = state.streamed_thinking = False
     elif kind == "content_block_start":
         state.new_block = True
@@ -188,7 +193,7 @@ def _result_text(content: Any) -> str:
     return "\n".join(out)
 
 
-def result_usage(result: Any, cost_before: float) -> Usage:
+def result_usage(result: Any, cost_before: float, requests: int) -> Usage:
     """The turn's usage and cost from the ``ResultMessage`` (summed over its model calls).
 
     The CLI's ``total_cost_usd`` adds up every turn of its process: the turn's own cost is
@@ -202,7 +207,7 @@ def result_usage(result: Any, cost_before: float) -> Usage:
         output_tokens=int(u.get("output_tokens") or 0),
         cached_tokens=int(u.get("cache_read_input_tokens") or 0),
         cache_write_tokens=int(u.get("cache_creation_input_tokens") or 0),
-        requests=max(1, int(result.num_turns or 0)),
+        requests=requests,
         cost_usd=None if total is None else max(0.0, total - cost_before),
     )
 
@@ -211,9 +216,15 @@ def result_error(result: Any) -> ClaudeCodeError | None:
     """An error result (max turns, budget, API error) as an agentplug error with its reason."""
     if not result.is_error and not str(result.subtype).startswith("error"):
         return None
-    reason = RESULT_ERRORS.get(result.subtype, f"Claude Code failed ({result.subtype})")
+    status = getattr(result, "api_error_status", None)
+    if result.subtype in RESULT_ERRORS:
+        reason = RESULT_ERRORS[result.subtype]
+    elif status is not None:
+        reason = f"Claude Code failed: the model API answered HTTP {status}"
+    else:
+        reason = f"Claude Code failed ({result.subtype})"
     details = [str(e) for e in (getattr(result, "errors", None) or [])]
     if result.result and result.subtype == "success":
-        details.append(str(result.result))  # e.g. an API error, reported as the answer text
+        details.append(str(result.result))  # an API error arrives as the answer text
     text = reason + (": " + "; ".join(details) if details else "")
-    return ClaudeCodeError(text, result.subtype, result.session_id)
+    return ClaudeCodeError(text, result.subtype, session_id=result.session_id, status=status)

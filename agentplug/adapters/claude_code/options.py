@@ -18,9 +18,10 @@ from ...core.tools import ToolDef
 from ...plugins.claude_code import ClaudeCodeParams
 from .tools import SERVER_NAME, sdk_server
 
-# `Tool(prefix*)` as MassGen wrote it: the CLI reads it as a literal command and never matches
-# `rm x`. `Tool(prefix:*)` is the CLI's prefix rule (seen denying `rm`, `rm -rf x` with CLI
-# 2.1.330) and, unlike `Tool(prefix *)`, also matches the bare command (`sudo` alone).
+# `Tool(prefix*)` as MassGen wrote it: CLI 2.1.330 reads it as a glob over the whole command,
+# so `Bash(su*)` also denies `sum` and `surf`. `Tool(prefix:*)` is the CLI's word-bounded prefix
+# rule: seen denying `rm x`, `rm -rf .`, `ls && rm x`, `echo $(rm x)`, `/bin/rm x`, bare
+# `sudo`, while `sum x` still runs (tests/claude_code/test_claude_code_permissions.py).
 _GLUED_PREFIX = re.compile(r"^(\w+)\(([^\s:*()]+)\*\)$")
 
 

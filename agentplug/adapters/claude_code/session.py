@@ -1,22 +1,27 @@
-"""One Claude Code CLI session, owned by one asyncio task.
+"""One Claude Code CLI session, owned by a worker thread with its own event loop.
 
-``ClaudeSDKClient`` keeps an anyio task group open from ``connect`` to ``disconnect`` and must
-be closed by the task that opened it. An agent, though, may be streamed, cancelled and closed
-from different tasks; so a dedicated worker task owns the client, takes prompts from an inbox
-and hands every SDK message back through an outbox. Closing stops the worker, which
-disconnects the client and so ends the CLI process.
+Why a thread: ``ClaudeSDKClient`` keeps an anyio task group open from ``connect`` to
+``disconnect`` and must be closed by the task that opened it, while an agent may be streamed,
+cancelled and closed from different tasks; and the SDK parses the CLI's (large) JSON lines
+on the loop it runs on, which stalled the caller's loop by up to half a second. So the client
+lives in its own loop: prompts go in through an inbox, SDK messages come back to the caller's
+loop through an outbox, and agentplug tools called by the CLI run back on the caller's loop.
+
+Closing cancels a running turn through an anyio cancel scope (the SDK's shielded cleanup then
+still runs: stdin EOF, SIGTERM, SIGKILL) and disconnects, which ends the CLI process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 _TURN_END = object()
 _CLOSE = object()
-CLOSE_TIMEOUT = 10.0  # seconds to wait for the SDK to stop the CLI before cancelling harder
+JOIN_TIMEOUT = 30.0  # the SDK's own cleanup is bounded by ~20 s (EOF, SIGTERM, SIGKILL)
 
 
 class SessionClosedError(Exception):
@@ -24,80 +29,116 @@ class SessionClosedError(Exception):
 
 
 class Session:
-    def __init__(self, options: Any) -> None:
-        self.options = options
+    def __init__(self, make_options: Callable[[Callable[..., Awaitable[Any]]], Any]) -> None:
+        """``make_options(bridge)`` builds the SDK options inside the worker's loop;
+        ``bridge(coro_fn, *args)`` runs a coroutine function on the caller's loop."""
+        self._make_options = make_options
         self.pid: int | None = None
-        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self._caller: asyncio.AbstractEventLoop | None = None
+        self._worker: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._outbox: asyncio.Queue[Any] = asyncio.Queue()
-        self._ready: asyncio.Future[None] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._busy = False  # a turn is running: the worker is not reading the inbox
+        self._inbox: asyncio.Queue[Any] | None = None  # created in the worker's loop
+        self._scope: Any = None  # the anyio cancel scope of the running turn
+        self._closing = False
 
     @property
     def alive(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._thread is not None and self._thread.is_alive() and not self._closing
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._ready = loop.create_future()
-        self._task = loop.create_task(self._run(), name="claude-code-session")
+        self._caller = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = self._caller.create_future()
+        self._thread = threading.Thread(target=self._main, args=(ready,), daemon=True,
+                                        name="claude-code-session")
+        self._thread.start()
         try:
-            await asyncio.shield(self._ready)
+            await ready
         except BaseException:
             await self.close()
             raise
 
-    async def _run(self) -> None:
+    # the worker thread -------------------------------------------------------------------
+    def _main(self, ready: asyncio.Future[None]) -> None:
+        asyncio.run(self._run(ready))
+
+    def _to_caller(self, fn: Callable[..., Any], *args: Any) -> None:
+        assert self._caller is not None
+        with contextlib.suppress(RuntimeError):  # the caller's loop is gone: nobody listens
+            self._caller.call_soon_threadsafe(fn, *args)
+
+    async def _bridge(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        assert self._caller is not None
+        future = asyncio.run_coroutine_threadsafe(fn(*args), self._caller)
+        return await asyncio.wrap_future(future)
+
+    async def _run(self, ready: asyncio.Future[None]) -> None:
+        import anyio
         from claude_agent_sdk import ClaudeSDKClient
 
-        assert self._ready is not None
+        self._worker = asyncio.get_running_loop()
+        self._inbox = asyncio.Queue()
+        started = False
         try:
-            async with ClaudeSDKClient(self.options) as client:
+            async with ClaudeSDKClient(self._make_options(self._bridge)) as client:
                 self.pid = _cli_pid(client)
-                self._ready.set_result(None)
+                started = True
+                self._to_caller(_resolve, ready, None)
                 while (prompt := await self._inbox.get()) is not _CLOSE:
-                    self._busy = True
-                    await client.query(prompt)
-                    async for message in client.receive_response():
-                        self._outbox.put_nowait(message)
-                    self._outbox.put_nowait(_TURN_END)
-                    self._busy = False
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # reaches the caller of start() or of the running turn
-            if not self._ready.done():
-                self._ready.set_exception(exc)
+                    with anyio.CancelScope() as self._scope:
+                        await client.query(prompt)
+                        async for message in client.receive_response():
+                            self._to_caller(self._outbox.put_nowait, message)
+                        self._to_caller(self._outbox.put_nowait, _TURN_END)
+                    self._scope = None
+        except BaseException as exc:  # reaches the caller of start() or of the running turn
+            if not started:
+                self._to_caller(_resolve, ready, exc)
             else:
-                self._outbox.put_nowait(exc)
+                self._to_caller(self._outbox.put_nowait, exc)
         finally:
-            if not self._ready.done():
-                self._ready.set_exception(SessionClosedError("the session stopped"))
-            self._outbox.put_nowait(SessionClosedError("the Claude Code session ended"))
+            if not started:
+                self._to_caller(_resolve, ready, SessionClosedError("the session stopped"))
+            self._to_caller(self._outbox.put_nowait,
+                            SessionClosedError("the Claude Code session ended"))
 
+    # the caller's side -------------------------------------------------------------------
     async def turn(self, prompt: str) -> AsyncIterator[Any]:
         """Send one prompt; yield the SDK messages up to and including its result."""
-        if not self.alive:
+        if not self.alive or self._worker is None or self._inbox is None:
             raise SessionClosedError("the Claude Code session is not running")
-        self._inbox.put_nowait(prompt)
+        self._worker.call_soon_threadsafe(self._inbox.put_nowait, prompt)
         while (item := await self._outbox.get()) is not _TURN_END:
             if isinstance(item, BaseException):
                 raise item
             yield item
 
     async def close(self) -> None:
-        """Stop the worker: the SDK disconnects, which terminates the CLI process."""
-        task, self._task = self._task, None
-        if task is None or task.done():
+        """Stop the worker: the SDK disconnects, which ends the CLI process."""
+        thread, self._thread = self._thread, None
+        if thread is None:
             return
-        self._inbox.put_nowait(_CLOSE)
-        # An idle worker leaves at once; a running turn does not read the inbox: cancel it.
-        done, _ = await asyncio.wait({task}, timeout=0 if self._busy else CLOSE_TIMEOUT)
-        if not done:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT)
-        with contextlib.suppress(BaseException):
-            task.result()
+        self._closing = True
+        worker, inbox = self._worker, self._inbox
+        if worker is not None and inbox is not None:
+            with contextlib.suppress(RuntimeError):  # the worker's loop already finished
+                worker.call_soon_threadsafe(self._stop_turn)
+                worker.call_soon_threadsafe(inbox.put_nowait, _CLOSE)
+        # Waiting for the thread must not block the caller's loop.
+        await asyncio.shield(asyncio.to_thread(thread.join, JOIN_TIMEOUT))
+
+    def _stop_turn(self) -> None:
+        if self._scope is not None:
+            self._scope.cancel()
+
+
+def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 def _cli_pid(client: Any) -> int | None:
