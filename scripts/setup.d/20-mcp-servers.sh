@@ -30,9 +30,11 @@ elif ! installed "$EVERYTHING" || ! installed "$FILESYSTEM"; then
     "$EVERYTHING" "$FILESYSTEM" >&2
 fi
 
-# mcp-server-time pins its own mcp range: install it without touching our mcp, then check
-# that it still imports (it is skipped by the tests if it does not).
-if ! $py -c "import mcp_server_time" 2>/dev/null; then
+# mcp-server-time 2026.10.19 requires mcp>=2.3,<3, like us; if a later one stops installing
+# beside our mcp, the tests that use it skip.
+# find_spec, not import: importing it pulls in the whole SDK (~1 s).
+if ! $py -c "import importlib.util as u, sys; sys.exit(u.find_spec('mcp_server_time') is None)"
+then
   echo "setup: installing $TIME into .venv" >&2
   if ! $py -m pip install -q "$TIME" 2>/dev/null; then
     echo "setup: $TIME does not install beside mcp 2.x: the tests that use it skip" >&2

@@ -15,15 +15,33 @@ from mcp_support import EDGE, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _sdks_imported():
-    """Import the provider SDKs before any event loop runs: a first import inside a test's
-    loop (the backends import lazily) can stall it past the suite's slow-callback limit."""
-    import importlib
+def _backends_warmed_up():
+    """One plain turn per backend these tests drive, before any test's loop runs: the
+    provider SDKs import most of their modules lazily, on the first client and the first
+    request, which can stall a test's loop past the suite's slow-callback limit when this
+    directory runs alone (in the full suite, earlier tests have imported them)."""
+    import asyncio
     from contextlib import suppress
 
-    for name in ("openai", "anthropic", "google.genai", "httpx2"):
-        with suppress(ImportError):
-            importlib.import_module(name)
+    from agentplug import create_agent
+    from agentplug.testing import (
+        AnthropicSimulator, ChatCompletionsSimulator, GeminiSimulator, Reply, ResponsesSimulator,
+    )
+
+    async def warm() -> None:
+        for sim_type, backend, model in (
+                (ChatCompletionsSimulator, "chatcompletion", "m"),
+                (ResponsesSimulator, "openai", "gpt-5"),
+                (AnthropicSimulator, "claude", "claude-sonnet-4-6"),
+                (GeminiSimulator, "gemini", "gemini-2.5-flash")):
+            with sim_type(Reply("warm")) as sim, suppress(Exception):
+                # best effort: a missing SDK makes its own tests skip or fail, not this
+                config = {"type": backend, "model": model, "base_url": sim.base_url,
+                          "max_retries": 0, "api_key": "warm-up"}
+                async with create_agent(config) as agent:
+                    await agent.run("hi")
+
+    asyncio.run(warm())
 
 
 @pytest.fixture(scope="module")

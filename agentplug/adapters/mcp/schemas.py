@@ -48,8 +48,8 @@ def check_schema(schema: Any) -> dict[str, Any]:
     kind = schema.get("type", "object")
     if kind != "object":
         raise ValueError(f"its input schema has type {kind!r}; tools take an object")
-    from jsonschema import SchemaError
-    from jsonschema.validators import validator_for
+    from jsonschema import SchemaError  # type: ignore[import-untyped]
+    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
 
     try:
         validator_for(schema).check_schema(schema)

@@ -29,6 +29,12 @@ from .transport import server_cwd
 log = logging.getLogger("agentplug.mcp")
 
 
+def _import_sdk() -> None:
+    """Import the SDK and the schema checker (slow first imports) off the event loop."""
+    require("mcp", "mcp")
+    require("jsonschema.validators", "mcp")
+
+
 class MCPToolset:
     """The MCP servers of one agent; implements ``agentplug.core.tools.Toolset``."""
 
@@ -63,7 +69,7 @@ class MCPToolset:
     async def open(self) -> None:
         if self._opened:
             return
-        await asyncio.to_thread(require, "mcp", "mcp")
+        await asyncio.to_thread(_import_sdk)
         self._opened = True
         conns = list(self.connections.values())
         results = await asyncio.gather(*(c.start() for c in conns), return_exceptions=True)
@@ -78,7 +84,8 @@ class MCPToolset:
                 raise exc
             self._warn(f"{exc}\n  (continuing without it; set `required: true` on the "
                        "server to make this an error)")
-        self._index()
+        # Checking every schema is CPU work (jsonschema): keep it off the event loop.
+        await asyncio.to_thread(self._index)
 
     async def close(self) -> None:
         if not self._opened:

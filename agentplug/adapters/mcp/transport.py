@@ -40,7 +40,9 @@ def open_transport(config: MCPServerConfig, *, cwd: str | None, stderr: IO[bytes
         assert config.command is not None  # the params model checks it
         if cwd is not None and not os.path.isdir(cwd):
             raise FileNotFoundError(f"cwd {cwd!r} is not a directory")
-        params = StdioServerParameters(command=config.command, args=list(config.args),
+        # `~` is not expanded by exec: a config may say ~/.cache/.../bin/server
+        params = StdioServerParameters(command=os.path.expanduser(config.command),
+                                       args=list(config.args),
                                        env=dict(config.env) or None, cwd=cwd)
         # The SDK hands errlog to the subprocess as its stderr: any file with a fileno works.
         return stdio_client(params, errlog=stderr)  # type: ignore[arg-type]
