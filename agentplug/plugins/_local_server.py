@@ -92,7 +92,10 @@ class LlamaServer:
     def command(self) -> list[str]:
         k = self.key
         args = [sys.executable, "-m", "agentplug.plugins._local_child", "--model", k.model,
-                "--model_alias", k.alias, "--host", HOST, "--port", str(self.port)]
+                "--model_alias", k.alias, "--host", HOST, "--port", str(self.port),
+                # Shared by several agents: queue concurrent requests. The default cuts the
+                # running stream short (a bare [DONE], no finish_reason) when another arrives.
+                "--interrupt_requests", "False"]
         for flag, value in (("--n_ctx", k.n_ctx), ("--n_threads", k.n_threads),
                             ("--chat_format", k.chat_format)):
             if value is not None:

@@ -87,3 +87,11 @@ def test_missing_extra_names_the_pip_command(tmp_path):
     assert "'llama-cpp-python' package is not installed" in result.stderr
     assert "pip install 'agentplug[local]'" in result.stderr
     assert "-DGGML_NATIVE=OFF" in result.stderr
+
+
+def test_a_missing_model_file_is_a_clear_error(tmp_path):
+    missing = tmp_path / "nope.gguf"
+    result = agentplug("run", "-b", "local", "-m", str(missing), "hi")
+    assert result.returncode == 1
+    assert f"backend.model: Value error, no such file: {missing}" in result.stderr
+    assert "agentplug models" in result.stderr and "Traceback" not in result.stderr

@@ -149,3 +149,39 @@ def test_killing_the_owner_with_sigkill_takes_the_server_down():
     finally:
         kill_quietly(parent.pid)
         parent.wait(10)
+
+
+async def test_an_exception_inside_async_with_stops_the_server():
+    agent = create_agent({"type": "local", "n_ctx": 768})
+    with pytest.raises(RuntimeError, match="boom"):
+        async with agent:
+            pid = agent.backend.lease.server.pid
+            assert alive(pid)
+            raise RuntimeError("boom")
+    assert not alive(pid)
+
+
+def test_agents_on_other_event_loops_share_the_server(llama):
+    import asyncio
+    import threading
+
+    seen: dict[str, object] = {}
+
+    def in_thread(name: str) -> None:
+        async def turn() -> None:
+            async with create_agent({"type": "local", "max_tokens": 3}) as agent:
+                seen[name] = agent.backend.lease.server
+                result = await agent.run("Count from one to ten in words.")
+                seen[name + ":stop"] = result.stop_reason
+
+        asyncio.run(turn())
+
+    threads = [threading.Thread(target=in_thread, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert seen["a"] is seen["b"] is llama
+    # Concurrent requests queue on the shared server: neither stream is cut short (the
+    # server's default would end the first one with a bare [DONE] when the second arrives).
+    assert seen["a:stop"] == seen["b:stop"] == "max_tokens" and alive(llama.pid)
