@@ -76,6 +76,7 @@ class LlamaServer:
         self.started_at = 0.0
         self.ready_after: float | None = None
         self._log_fd: int | None = None
+        self._moved = False
 
     @property
     def base_url(self) -> str:
@@ -113,6 +114,11 @@ class LlamaServer:
         self._log_fd = os.open(path, os.O_RDWR | os.O_APPEND)
         os.unlink(path)
         self.started_at = time.monotonic()
+        self._spawn()
+
+    def _spawn(self) -> None:
+        if self.proc is not None and self.proc.stdin is not None:
+            self.proc.stdin.close()  # a previous attempt's watchdog pipe
         # A new session: Ctrl-C in the terminal reaches agentplug, which stops the server in
         # order, instead of killing it under a running stream.
         self.proc = subprocess.Popen(
@@ -140,6 +146,13 @@ class LlamaServer:
         deadline = time.monotonic() + timeout
         while not self.ready:
             if self.proc is None or self.proc.poll() is not None:
+                if self._port_was_taken():
+                    # Another process took the free port between our pick and the server's
+                    # bind: pick again, once.
+                    self._moved = True
+                    self.port = free_port()
+                    self._spawn()
+                    continue
                 code = self.proc.returncode if self.proc else None
                 raise self.failure(f"exited with code {code} before it was ready")
             if await self._answers():
@@ -151,6 +164,10 @@ class LlamaServer:
                                    "`startup_timeout` if the machine is just slow)")
                 raise ProviderTimeoutError(str(err))
             await asyncio.sleep(_POLL_SECONDS)
+
+    def _port_was_taken(self) -> bool:
+        return (self.key.port is None and not self._moved and self.proc is not None
+                and "address already in use" in self.log_tail(4).lower())
 
     async def _answers(self) -> bool:
         try:

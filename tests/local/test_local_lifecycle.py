@@ -185,3 +185,26 @@ def test_agents_on_other_event_loops_share_the_server(llama):
     # Concurrent requests queue on the shared server: neither stream is cut short (the
     # server's default would end the first one with a bare [DONE] when the second arrives).
     assert seen["a:stop"] == seen["b:stop"] == "max_tokens" and alive(llama.pid)
+
+
+async def test_a_free_port_taken_before_the_server_binds_it_moves_to_another():
+    from dataclasses import replace
+
+    from agentplug.plugins._local_backend import default_key
+    from agentplug.plugins._local_server import LlamaServer
+
+    server = LlamaServer(replace(default_key(), n_ctx=896))
+    with socket.socket() as thief:
+        thief.bind(("127.0.0.1", server.port))
+        thief.listen()
+        taken = server.port
+        server.start()
+        first = server.pid
+        try:
+            await server.wait_ready(120)
+            assert server.port != taken and server.pid != first and not alive(first)
+            status, _ = await server.request("GET", "/v1/models")
+            assert status == 200
+        finally:
+            server.stop()
+    assert not alive(server.pid)
