@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from cc_support import (
     alive, cli_children, collect, model_requests, of_type, result_text, texts, tool_results,
 )
-from conftest import KEY
+from conftest import KEY, offline_env
 
 from agentplug.core.events import (
     Done, ErrorEvent, ReasoningDelta, TextDelta, ToolCallRequested, ToolResult, UsageEvent,
@@ -20,6 +24,7 @@ from agentplug.core.messages import UserMessage
 from agentplug.testing import Fault, Reply, ToolCallSpec
 from agentplug.testing.conformance import check_call_events, check_model_call
 
+ROOT = Path(__file__).resolve().parents[2]
 ECHO_SERVER = Path(__file__).parent / "servers" / "echo_server.py"
 
 
@@ -196,8 +201,8 @@ async def test_budget_cap_is_an_error_event(make_agent, sim):
 
 
 async def test_cancel_mid_stream_stops_the_cli_and_the_next_turn_resumes(make_agent, sim):
-    sim.script(Reply("one two three four five six seven eight", chunk_delay=0.2),
-               Reply("Resumed."))
+    slow = "one two three four five six seven eight"
+    sim.script(Reply(slow, chunk_delay=0.2), Reply("Resumed."), Reply(slow, chunk_delay=1.0))
     agent = make_agent()
     async with agent:
         async with contextlib.aclosing(agent.stream("count slowly")) as stream:
@@ -210,6 +215,30 @@ async def test_cancel_mid_stream_stops_the_cli_and_the_next_turn_resumes(make_ag
         assert result.text == "Resumed." and agent.backend.session_id == session
         second_pid = agent.backend.pid
         assert second_pid != pid and alive(second_pid)
-    assert not alive(second_pid)
+        # A task cancelled mid-turn (here by a timeout) stops the CLI as well.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(agent.run("count again"), timeout=1.0)
+        assert not alive(second_pid) and agent.history[-1].text == "Resumed."
     assert any("count slowly" in t for t in texts(model_requests(sim)[1]))
     assert cli_children() == []
+
+
+def test_agentplug_run_with_the_example_config_offline(sim, home, tmp_path):
+    work = tmp_path / "example-work"
+    sim.script(
+        Reply(tool_calls=[ToolCallSpec("Write", {"file_path": str(work / "hello.txt"),
+                                                 "content": "hi\n"}, id="toolu_w")]),
+        Reply("Created hello.txt."))
+    env = {**os.environ, **offline_env(home), "ANTHROPIC_API_KEY": KEY,
+           "CLAUDE_CODE_WORKDIR": str(work), "AGENTPLUG_LOAD_ENTRY_POINTS": "0"}
+    agentplug = str(Path(sys.executable).parent / "agentplug")
+    result = subprocess.run(
+        [agentplug, "run", "-c", str(ROOT / "examples" / "claude_code.yaml"), "--base-url",
+         sim.base_url, "--json", "Create hello.txt"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    kinds = [e["type"] for e in events]
+    assert kinds.index("tool_call") < kinds.index("tool_result") < kinds.index("done")
+    assert events[-1]["message"]["parts"][-1]["text"] == "Created hello.txt."
+    assert (work / "hello.txt").read_text() == "hi\n"

@@ -22,6 +22,7 @@ from typing import Any
 _TURN_END = object()
 _CLOSE = object()
 JOIN_TIMEOUT = 30.0  # the SDK's own cleanup is bounded by ~20 s (EOF, SIGTERM, SIGKILL)
+INTERRUPT_TIMEOUT = 3.0  # seconds for the CLI to stop a running turn before it is cancelled
 
 
 class SessionClosedError(Exception):
@@ -40,6 +41,8 @@ class Session:
         self._outbox: asyncio.Queue[Any] = asyncio.Queue()
         self._inbox: asyncio.Queue[Any] | None = None  # created in the worker's loop
         self._scope: Any = None  # the anyio cancel scope of the running turn
+        self._client: Any = None
+        self._stopper: asyncio.Task[None] | None = None
         self._closing = False
 
     @property
@@ -81,7 +84,7 @@ class Session:
         started = False
         try:
             async with ClaudeSDKClient(self._make_options(self._bridge)) as client:
-                self.pid = _cli_pid(client)
+                self.pid, self._client = _cli_pid(client), client
                 started = True
                 self._to_caller(_resolve, ready, None)
                 while (prompt := await self._inbox.get()) is not _CLOSE:
@@ -128,8 +131,17 @@ class Session:
         await asyncio.shield(asyncio.to_thread(thread.join, JOIN_TIMEOUT))
 
     def _stop_turn(self) -> None:
-        if self._scope is not None:
-            self._scope.cancel()
+        if self._scope is not None and self._stopper is None:
+            self._stopper = asyncio.get_running_loop().create_task(self._interrupt(self._scope))
+
+    async def _interrupt(self, scope: Any) -> None:
+        """Ask the CLI to stop the turn (it then exits at once on disconnect; a CLI still
+        busy would get 5 s of grace before SIGTERM), else cancel the turn."""
+        import anyio
+
+        with contextlib.suppress(Exception), anyio.move_on_after(INTERRUPT_TIMEOUT):
+            await self._client.interrupt()
+        scope.cancel()
 
 
 def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
