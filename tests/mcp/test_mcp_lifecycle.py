@@ -91,7 +91,9 @@ async def test_a_cancelled_call_leaves_the_agent_usable_and_close_cleans_up(tmp_
 
 
 SCRIPT = textwrap.dedent("""
-    import asyncio, sys
+    import asyncio, signal, sys
+    # a shell without job control starts background children with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, {tests!r})
     from mcp_support import edge
     from agentplug.adapters.mcp import MCPToolset

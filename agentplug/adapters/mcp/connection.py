@@ -78,6 +78,13 @@ class ServerConnection:
             await self._join_runner()
             self.status, self.error = "failed", exc
             raise
+        except asyncio.CancelledError:  # Ctrl-C while starting: the server goes too
+            self.status = "stopped"
+            runner, self._runner = self._runner, None
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+            raise
         if not self.tools:
             self.tools = tools
         self.status, self.error = "ready", None

@@ -18,9 +18,16 @@ import sys
 import time
 from typing import Any
 
-from mcp.server.mcpserver import Image, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import EmbeddedResource, TextContent, TextResourceContents, Tool
+# The failure modes come first, before the SDK's ~1 s import, so their tests stay quick.
+if "--fail-start" in sys.argv:
+    sys.stderr.write("edge server: cannot open the database (on purpose)\n")
+    sys.exit(2)
+if "--stall-start" in sys.argv:
+    time.sleep(3600)
+
+from mcp.server.mcpserver import Image, MCPServer  # noqa: E402
+from mcp.server.mcpserver.exceptions import ToolError  # noqa: E402
+from mcp.types import EmbeddedResource, TextContent, TextResourceContents, Tool  # noqa: E402
 
 # A 1x1 transparent PNG.
 PNG = base64.b64decode(
@@ -134,11 +141,6 @@ def main() -> None:
     if args.pid_file:
         with open(args.pid_file, "a") as f:
             f.write(f"{os.getpid()}\n")
-    if args.fail_start:
-        sys.stderr.write("edge server: cannot open the database (on purpose)\n")
-        sys.exit(2)
-    if args.stall_start:
-        time.sleep(3600)
     EdgeServer.bad_tools = args.bad_tools
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
