@@ -156,6 +156,7 @@ class LlamaServer:
                 code = self.proc.returncode if self.proc else None
                 raise self.failure(f"exited with code {code} before it was ready")
             if await self._answers():
+                await self._warm_up(max(1.0, deadline - time.monotonic()))
                 self.ready = True
                 self.ready_after = time.monotonic() - self.started_at
                 break
@@ -164,6 +165,15 @@ class LlamaServer:
                                    "`startup_timeout` if the machine is just slow)")
                 raise ProviderTimeoutError(str(err))
             await asyncio.sleep(_POLL_SECONDS)
+
+    async def _warm_up(self, timeout: float) -> None:
+        # The server's first chat completion costs seconds (measured here: 2.5-7 s on 2
+        # cores; a plain completion does not pay it): pay it while "starting" is shown, so
+        # the first real answer streams at once.
+        with contextlib.suppress(OSError, TimeoutError, ValueError):
+            await self.request("POST", "/v1/chat/completions",
+                               {"messages": [{"role": "user", "content": "Hi"}],
+                                "max_tokens": 1, "temperature": 0}, timeout)
 
     def _port_was_taken(self) -> bool:
         return (self.key.port is None and not self._moved and self.proc is not None
