@@ -43,6 +43,7 @@ class ClaudeCodeBackend(BaseBackend):
         self._api_key: str | None = None
         self._stderr: deque[str] = deque(maxlen=20)
         self._cost_so_far = 0.0  # the CLI process's running total_cost_usd
+        self._in_turn = False  # a call is streaming (or was abandoned without being closed)
 
     # lifecycle ---------------------------------------------------------------------------
     def bind_tools(self, runner: ToolRunner) -> None:
@@ -106,9 +107,13 @@ class ClaudeCodeBackend(BaseBackend):
         prompt = "\n\n".join(m.text for m in messages if isinstance(m, UserMessage))
         if not prompt:
             raise UsageError("claude_code needs a user message to send")
+        if self._in_turn:
+            # The previous call was dropped unclosed: its messages would mix with ours.
+            await self.close()
         session = await self._ensure_session(tools)
         state = TurnState(session_id=self.session_id)
         finished = False
+        self._in_turn = True
         try:
             async for message in session.turn(prompt):
                 for event in convert(message, state):
@@ -120,6 +125,7 @@ class ClaudeCodeBackend(BaseBackend):
                 raise self._failure(exc, "Claude Code failed") from exc
             # The SDK may raise after an error result: the result says why.
         finally:
+            self._in_turn = False
             if not finished:
                 await self.close()  # cancelled or broken: the next turn resumes the session
         result = state.result
