@@ -35,6 +35,15 @@ def offline_env(home: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(autouse=True)
+def _no_cli_left_behind():
+    """No Claude Code process outlives its test (every agent here is closed by then)."""
+    from cc_support import cli_children
+
+    yield
+    assert cli_children() == [], "a Claude Code CLI process outlived its agent"
+
+
 @pytest.fixture
 def sim():
     with AnthropicSimulator(model="claude-sonnet-4-6") as simulator:

@@ -135,3 +135,16 @@ def test_listing_backends_does_not_import_the_sdk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_a_missing_cli_is_an_error_event(tmp_path):
+    from agentplug import create_agent
+    from agentplug.core.events import ErrorEvent
+
+    agent = create_agent({"type": "claude_code", "api_key": "k", "cwd": str(tmp_path),
+                          "cli_path": str(tmp_path / "no-such-claude")})
+    async with agent:
+        events = [e async for e in agent.stream("hi")]
+    assert isinstance(events[-1], ErrorEvent)
+    assert "could not start Claude Code" in events[-1].message
+    assert "no-such-claude" in events[-1].message
