@@ -29,7 +29,7 @@ from ..core.requirements import require, resolve_api_key
 from ..core.tools import ToolDef, parse_arguments
 from ..core.usage import Usage
 from ..formats import anthropic as fmt
-from ._openai_client import cached_client, client_settings
+from ._openai_client import cached_client, open_client, client_settings
 from .claude import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
 
 Block = dict[str, Any]
@@ -62,7 +62,7 @@ class ClaudeBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        self._client_now()
+        await open_client(anthropic_module().AsyncAnthropic, **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.

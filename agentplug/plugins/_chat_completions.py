@@ -13,7 +13,7 @@ from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart, 
 from ..core.tools import ToolDef, parse_arguments
 from ..core.usage import Usage
 from ..formats import openai_chat
-from ._openai_client import cached_client, map_error, openai_module
+from ._openai_client import cached_client, open_client, map_error, openai_module
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_calls",
          "function_call": "tool_calls", "content_filter": "content_filter"}
@@ -53,7 +53,7 @@ class ChatCompletionsBackend(BaseBackend):
     async def open(self) -> None:
         # Importing the SDK takes ~0.4 s: do it off the event loop.
         await asyncio.to_thread(openai_module)
-        self._client_now()
+        await open_client(self.client_factory(), **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.

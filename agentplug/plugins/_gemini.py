@@ -31,7 +31,7 @@ from ..core.requirements import require, resolve_api_key
 from ..core.tools import ToolDef
 from ..core.usage import Usage
 from ..formats import gemini as fmt
-from ._openai_client import cached_client
+from ._openai_client import cached_client, open_client
 from .gemini import GeminiParams, combine_error, combines_builtin_tools, thinks
 
 JSON = dict[str, Any]
@@ -72,7 +72,7 @@ class GeminiBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        self._client_now()
+        await open_client(genai_module().Client, **self.client_settings())
 
     def _client_now(self) -> Any:
         return cached_client(genai_module().Client, **self.client_settings())

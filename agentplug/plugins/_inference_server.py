@@ -22,7 +22,7 @@ from ..core.errors import ProviderConnectionError
 from ..core.events import Done, Event, Notice, ReasoningDelta, TextDelta
 from ..core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
 from ..core.tools import ToolDef
-from ._openai_client import openai_module
+from ._openai_client import open_client, openai_module
 from ._openai_compatible import CompatChatBackend
 from ._server_params import InferenceServerParams
 
@@ -70,7 +70,7 @@ class InferenceServerBackend(CompatChatBackend):
                                           if other else ""),
                                   "warning" if other else "info")
             log.info(self._notice.message)
-            self._client_now()
+            await open_client(self.client_factory(), **self.client_settings())
             return
         raise ProviderConnectionError(
             " or ".join(tried),
@@ -79,9 +79,10 @@ class InferenceServerBackend(CompatChatBackend):
 
     async def _probe(self, url: str) -> list[Any] | None:
         openai = openai_module()
-        client = openai.AsyncOpenAI(base_url=url, api_key=self.api_key(), max_retries=0,
-                                    timeout=self.params.probe_timeout,
-                                    default_headers=self.params.headers)
+        # Off the loop: a new client builds its SSL context, which can block for ~0.5 s.
+        client = await asyncio.to_thread(
+            openai.AsyncOpenAI, base_url=url, api_key=self.api_key(), max_retries=0,
+            timeout=self.params.probe_timeout, default_headers=self.params.headers)
         try:
             page = await client.models.list()
             return list(page.data)

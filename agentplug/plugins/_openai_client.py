@@ -28,14 +28,28 @@ def openai_module() -> Any:
 
 def cached_client(factory: Callable[..., Any], **settings: Any) -> Any:
     """A client built by ``factory(**settings)``, shared within the running event loop."""
-    loop = asyncio.get_running_loop()
-    per_loop = _clients.setdefault(loop, {})
-    key = (factory, *sorted((k, json.dumps(v, sort_keys=True, default=str))
-                            for k, v in settings.items()))
+    per_loop, key = _slot(factory, settings)
     client = per_loop.get(key)
     if client is None:
         client = per_loop[key] = factory(**settings)
     return client
+
+
+async def open_client(factory: Callable[..., Any], **settings: Any) -> Any:
+    """``cached_client``, built off the event loop: a new client loads its SSL context, which
+    can block for half a second on a busy machine. Backends call it from ``open``."""
+    per_loop, key = _slot(factory, settings)
+    if key not in per_loop:
+        client = await asyncio.to_thread(factory, **settings)
+        per_loop.setdefault(key, client)
+    return per_loop[key]
+
+
+def _slot(factory: Callable[..., Any], settings: dict[str, Any]) -> tuple[dict[tuple, Any], tuple]:
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    key = (factory, *sorted((k, json.dumps(v, sort_keys=True, default=str))
+                            for k, v in settings.items()))
+    return per_loop, key
 
 
 def client_settings(*, base_url: str | None, api_key: str, max_retries: int | None,

@@ -22,7 +22,7 @@ from ..core.tools import ToolDef, parse_arguments
 from ..core.usage import Usage
 from ..formats import openai_responses as fmt
 from ._openai_client import (
-    cached_client, client_settings, map_error, openai_module, stream_event_error,
+    cached_client, client_settings, map_error, open_client, openai_module, stream_event_error,
 )
 from .openai import OpenAIParams
 
@@ -41,7 +41,7 @@ class OpenAIResponsesBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        self._client_now()
+        await open_client(openai_module().AsyncOpenAI, **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.
