@@ -57,6 +57,9 @@ class ClaudeCodeParams(BackendParams):
     cli_path: str | None = Field(None, description="a Claude Code CLI other than the bundled one")
     add_dirs: list[str] = Field(default_factory=list,
                                 description="more directories Claude Code may access")
+    verbatim_prompts: bool = Field(
+        False, description="deliver prompts as written: no @file expansion, no /commands "
+                           "(for prompts assembled from other agents' output)")
 
     @field_validator("cwd")
     @classmethod

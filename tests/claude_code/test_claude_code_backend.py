@@ -145,7 +145,7 @@ async def test_follow_ups_continue_one_session_then_reset_starts_fresh(make_agen
     first, second, third = (texts(b) for b in model_requests(sim))
     assert "first question" in first[-1]
     # Only the new message was sent; the CLI replayed the history itself.
-    assert second[-1].endswith("second question")
+    assert second[-1].endswith("second question") and "first question" not in second[-1]
     assert "First answer." in second and any("first question" in t for t in second)
     assert not any("first question" in t or "second question" in t for t in third)
     assert "First answer." not in third

@@ -73,7 +73,7 @@ def test_options_mapping(tmp_path):
     assert o.system_prompt == {"type": "preset", "preset": "claude_code",
                                "append": "You are kind.\n\nBe terse."}
     assert o.thinking == {"type": "enabled", "budget_tokens": 4096}
-    assert o.setting_sources == [] and o.include_partial_messages
+    assert o.setting_sources == [] and o.include_partial_messages and not o.verbatim_prompts
     assert o.env == {"FOO": "bar", "ANTHROPIC_API_KEY": "sk-x",
                      "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "CLAUDE_CODE_MAX_RETRIES": "1",
                      "API_TIMEOUT_MS": "30000", "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "2000"}
@@ -88,7 +88,9 @@ def test_options_mapping(tmp_path):
 
 def test_system_prompt_replace_and_thinking_off(tmp_path):
     o = options(params(system_prompt="Only this.", system_prompt_mode="replace",
-                       max_thinking_tokens=0, cwd=str(tmp_path)), agent_system="Agent.")
+                       max_thinking_tokens=0, cwd=str(tmp_path), verbatim_prompts=True),
+                agent_system="Agent.")
+    assert o.verbatim_prompts
     assert o.system_prompt == "Agent.\n\nOnly this."
     assert o.thinking == {"type": "disabled"}
     assert options(params(cwd=str(tmp_path))).system_prompt == {"type": "preset",

@@ -128,6 +128,7 @@ def build_options(params: ClaudeCodeParams, *, api_key: str | None, agent_system
         include_partial_messages=True,
         cli_path=params.cli_path,
         add_dirs=list(params.add_dirs),
+        verbatim_prompts=params.verbatim_prompts,
         stderr=stderr,
     )
 
