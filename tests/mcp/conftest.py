@@ -1,4 +1,4 @@
-"""Fixtures for the MCP bridge tests: our edge-case server over streamable HTTP."""
+"""Fixtures for the MCP bridge tests: our edge-case server over streamable HTTP and SSE."""
 
 from __future__ import annotations
 
@@ -44,11 +44,10 @@ def _backends_warmed_up():
     asyncio.run(warm())
 
 
-@pytest.fixture(scope="module")
-def edge_http():
-    """Our edge server over streamable HTTP on a free 127.0.0.1 port; its URL."""
+def _serve(flag: str, path: str):
+    """Our edge server on a network transport, on a free 127.0.0.1 port; yields its URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, EDGE, "--http", str(port)],
+    proc = subprocess.Popen([sys.executable, EDGE, flag, str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
@@ -62,7 +61,7 @@ def edge_http():
                 if time.monotonic() > deadline:
                     raise RuntimeError("edge server did not listen within 30 s") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}{path}"
     finally:
         proc.terminate()
         try:
@@ -71,3 +70,15 @@ def edge_http():
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def edge_http():
+    """The edge server over streamable HTTP; its URL."""
+    yield from _serve("--http", "/mcp")
+
+
+@pytest.fixture(scope="module")
+def edge_sse():
+    """The edge server over the legacy SSE transport; its URL."""
+    yield from _serve("--sse", "/sse")

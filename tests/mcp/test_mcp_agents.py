@@ -140,3 +140,23 @@ async def test_server_failures_reach_the_event_stream_as_notices():
         "MCP server 'edge': restarting (restart 1)"]
     assert next(e for e in second if isinstance(e, ToolResult)).output == "back"
     assert second[-1].text == "it is back"
+
+
+async def test_planning_mode_shows_mcp_tools_but_runs_only_the_unblocked():
+    calls = [ToolCallSpec("mcp__edge__crash", {}, id="p1"),
+             ToolCallSpec("mcp__edge__echo", {"text": "ran"}, id="p2")]
+    with ChatCompletionsSimulator(Reply(tool_calls=calls), Reply("planned")) as sim:
+        agent = create_agent({"type": "chatcompletion", "model": "sim-model",
+                              "base_url": sim.base_url, "max_retries": 0,
+                              "mcp_servers": [edge()], "planning_mode": True,
+                              "planning_mode_blocked_tools": ["mcp__edge__crash"]})
+        async with agent:
+            events = [e async for e in agent.stream("plan it")]
+            toolset = agent.toolsets[-1]
+            assert toolset.connections["edge"].restarts == 0  # the crash tool never ran
+            assert toolset.connections["edge"].status == "ready"
+    assert [e.call.name for e in events if e.type == "planned_tool_call"] == ["mcp__edge__crash"]
+    results = {e.name: e for e in events if isinstance(e, ToolResult)}
+    assert "not executed" in results["mcp__edge__crash"].output
+    assert results["mcp__edge__echo"].output == "ran"
+    assert "mcp__edge__crash" in {t["function"]["name"] for t in sim.requests[0].body["tools"]}

@@ -49,6 +49,30 @@ async def test_streamable_http_server(edge_http):
         assert (await ts.call("mcp__web__add", {"a": 1, "b": 1})).structured == {"sum": 2}
 
 
+async def test_legacy_sse_server(edge_sse):
+    async with MCPToolset([MCPServerConfig(name="old", type="sse", url=edge_sse)]) as ts:
+        assert (await ts.call("mcp__old__echo", {"text": "over sse"})).as_text == "over sse"
+
+
+async def test_an_http_server_that_is_not_there():
+    from mcp_support import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/mcp"
+    server = MCPServerConfig(name="away", type="streamable-http", url=url, startup_timeout=5)
+    async with MCPToolset([server]) as ts:
+        assert ts.connections["away"].status == "failed"
+        assert f"could not start at {url}: ConnectError" in str(ts.connections["away"].error)
+
+
+async def test_servers_start_concurrently(tmp_path):
+    """Each server waits until both have started before it answers: a start one after the
+    other would time out."""
+    flags = ("--rendezvous", str(tmp_path), "--peers", "2")
+    async with MCPToolset([edge("a", *flags, startup_timeout=25),
+                           edge("b", *flags, startup_timeout=25)]) as ts:
+        assert {c.status for c in ts.connections.values()} == {"ready"}
+
+
 async def test_per_call_timeout_keeps_the_server():
     async with MCPToolset([edge(timeout=0.5)]) as ts:
         out = await ts.call("mcp__edge__slow", {"seconds": 5})

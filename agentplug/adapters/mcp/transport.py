@@ -7,6 +7,7 @@ fails to start can be reported with the last lines it wrote.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -64,7 +65,9 @@ def _streamable_http(config: MCPServerConfig) -> AbstractAsyncContextManager[Any
     @asynccontextmanager
     async def connect() -> Any:
         timeout = httpx2.Timeout(HTTP_CONNECT_TIMEOUT, read=config.timeout + 300)
-        http = httpx2.AsyncClient(headers=dict(config.headers), timeout=timeout)
+        # A new client loads the CA bundle (~0.1 s of blocking work): not on the event loop.
+        http = await asyncio.to_thread(httpx2.AsyncClient, headers=dict(config.headers),
+                                       timeout=timeout)
         async with http, streamable_http_client(str(config.url), http_client=http) as streams:
             yield streams[0], streams[1]
 

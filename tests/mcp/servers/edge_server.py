@@ -1,9 +1,12 @@
 """A small MCP server (mcp 2.x ``MCPServer``) with the edge cases the bridge must handle.
 
-    python edge_server.py [--name N] [--http PORT] [--fail-start] [--stall-start]
-                          [--bad-tools] [--pid-file PATH]
+    python edge_server.py [--name N] [--http PORT | --sse PORT] [--fail-start]
+                          [--stall-start] [--bad-tools] [--pid-file PATH]
+                          [--rendezvous DIR --peers N]
 
-stdio by default; ``--http PORT`` serves streamable HTTP on 127.0.0.1:PORT. ``--fail-start``
+stdio by default; ``--http PORT`` serves streamable HTTP on 127.0.0.1:PORT, ``--sse PORT``
+the legacy SSE transport. ``--rendezvous DIR`` waits (up to 30 s) until N servers have
+checked in there before serving: it proves servers were started together. ``--fail-start``
 writes to stderr and exits before serving; ``--stall-start`` never answers ``initialize``;
 ``--bad-tools`` adds two tools no provider could accept; ``--pid-file`` records the PID.
 """
@@ -129,6 +132,13 @@ def dotted() -> str:
     return "dotted tool ran"
 
 
+def rendezvous(directory: str, peers: int) -> None:
+    open(os.path.join(directory, str(os.getpid())), "w").close()
+    deadline = time.monotonic() + 30
+    while len(os.listdir(directory)) < peers and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--name", default="edge")
@@ -137,13 +147,20 @@ def main() -> None:
     parser.add_argument("--stall-start", action="store_true")
     parser.add_argument("--bad-tools", action="store_true")
     parser.add_argument("--pid-file")
+    parser.add_argument("--sse", type=int)
+    parser.add_argument("--rendezvous")
+    parser.add_argument("--peers", type=int, default=2)
     args = parser.parse_args()
     if args.pid_file:
         with open(args.pid_file, "a") as f:
             f.write(f"{os.getpid()}\n")
+    if args.rendezvous:
+        rendezvous(args.rendezvous, args.peers)
     EdgeServer.bad_tools = args.bad_tools
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
+    elif args.sse:
+        server.run("sse", host="127.0.0.1", port=args.sse)
     else:
         server.run()
 
