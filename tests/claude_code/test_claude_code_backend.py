@@ -28,9 +28,18 @@ ROOT = Path(__file__).resolve().parents[2]
 ECHO_SERVER = Path(__file__).parent / "servers" / "echo_server.py"
 
 
-def add(a: int, b: int) -> int:
+LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+async def add(a: int, b: int) -> int:
     """Add two integers."""
+    LOOPS.append(asyncio.get_running_loop())
     return a + b
+
+
+def explode(reason: str) -> str:
+    """Always fails."""
+    raise RuntimeError(reason)
 
 
 async def test_text_and_thinking_stream_with_usage_and_the_key_stays_out_of_os_environ(
@@ -109,24 +118,32 @@ async def test_agentplug_tool_and_stdio_mcp_server(make_agent, sim):
     sim.script(
         Reply(tool_calls=[
             ToolCallSpec("mcp__agentplug__add", {"a": 2, "b": 40}, id="toolu_add"),
+            ToolCallSpec("mcp__agentplug__explode", {"reason": "kaput"}, id="toolu_x"),
             ToolCallSpec("mcp__echo__shout", {"text": "hey"}, id="toolu_mcp")]),
         Reply("42 and HEY!"),
     )
     mcp = [{"name": "echo", "command": sys.executable, "args": [str(ECHO_SERVER)]}]
-    agent = make_agent(tools=[add], mcp_servers=mcp)
+    agent = make_agent(tools=[add, explode], mcp_servers=mcp)
+    LOOPS.clear()
     async with agent:
         events = await collect(agent, "add and shout")
+    # agentplug tools run on the agent's loop, not the session's worker loop
+    assert LOOPS.count(asyncio.get_running_loop()) == len(LOOPS) == 1
     names = {e.call.id: e.call.name for e in of_type(events, ToolCallRequested)}
-    assert names == {"toolu_add": "add", "toolu_mcp": "mcp__echo__shout"}
+    assert names == {"toolu_add": "add", "toolu_x": "explode", "toolu_mcp": "mcp__echo__shout"}
     outputs = {e.call_id: (e.output, e.is_error) for e in of_type(events, ToolResult)}
     assert outputs["toolu_add"] == ("42", False)
+    assert outputs["toolu_x"][1] and outputs["toolu_x"][0].startswith("RuntimeError: kaput")
     assert "HEY!" in outputs["toolu_mcp"][0]
     first, second = model_requests(sim)
     # The CLI announces MCP tools to the model (as deferred tools, loaded on demand).
     announced = json.dumps(first)
     assert "mcp__agentplug__add" in announced and "mcp__echo__shout" in announced
-    sent = {b["tool_use_id"]: result_text(b) for b in tool_results(second)}
-    assert sent["toolu_add"] == "42" and "HEY!" in sent["toolu_mcp"]
+    sent = {b["tool_use_id"]: (result_text(b), b.get("is_error", False))
+            for b in tool_results(second)}
+    assert sent["toolu_add"] == ("42", False)
+    assert sent["toolu_x"][1] and sent["toolu_x"][0].startswith("RuntimeError: kaput")
+    assert "HEY!" in sent["toolu_mcp"][0]
 
 
 async def test_follow_ups_continue_one_session_then_reset_starts_fresh(make_agent, sim):
