@@ -3,6 +3,8 @@ results, errors, timeouts, failures at start, crashes and restarts, filters, cwd
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from agentplug.adapters.mcp import MCPServerError, MCPToolset
@@ -143,6 +145,25 @@ async def test_a_server_dying_mid_call_is_an_error_then_restarted_then_unavailab
         out = await ts.call("mcp__edge__echo", {"text": "x"})
         assert out.is_error and "unavailable after 2 consecutive failures" in out.as_text
         assert "marked unavailable" in ts.drain_notices()[-1].message
+
+
+async def test_a_server_that_exits_between_calls_is_restarted_by_the_next_call():
+    async with MCPToolset([edge()]) as ts:
+        conn = ts.connections["edge"]
+        first_pid = int((await ts.call("mcp__edge__pid", {})).as_text)
+        assert (await ts.call("mcp__edge__exit_soon", {})).as_text == "bye"
+        for _ in range(200):  # bounded: the server exits 0.2 s after answering
+            if conn.status != "ready":
+                break
+            await asyncio.sleep(0.05)
+        assert not alive(first_pid) and conn.status == "failed"
+        out = await ts.call("mcp__edge__pid", {})  # no error: restarted first
+        assert not out.is_error and int(out.as_text) != first_pid
+        notices = [n.message for n in ts.drain_notices()]
+        assert notices[0].startswith("MCP server 'edge' exited since its last call")
+        assert "leaving between calls" in notices[0]  # its stderr
+        assert notices[1] == "MCP server 'edge': restarting (restart 1)"
+        assert conn.failures == 0  # the successful call reset the count
 
 
 async def test_cwd_and_env_of_stdio_servers(tmp_path):

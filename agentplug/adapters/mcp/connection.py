@@ -54,6 +54,8 @@ class ServerConnection:
         self.session: Any = None
         self._on_notice = on_notice or (lambda message: None)
         self._runner: asyncio.Task[None] | None = None
+        self._death_reported = False  # one report (and one failure counted) per server life
+        self._exit_stderr = ""
         self._stop = asyncio.Event()
         self._lock = asyncio.Lock()
 
@@ -88,32 +90,44 @@ class ServerConnection:
         if not self.tools:
             self.tools = tools
         self.status, self.error = "ready", None
+        self._death_reported = False
 
     async def _run(self, ready: asyncio.Future[list[Any]]) -> None:
         import anyio
         from mcp import ClientSession
 
         log = StderrLog() if self.config.type == "stdio" else None
+        stop, exited = self._stop, False
+
+        def on_end() -> None:  # the server closed the connection (it exited, most likely)
+            nonlocal exited
+            if not stop.is_set():
+                exited = True
+                stop.set()
+
         try:
             transport = open_transport(self.config, cwd=self.cwd,
                                        stderr=log.writer if log else None)
-            async with transport as streams, ClientSession(streams[0], streams[1]) as session:
+            async with transport as streams, \
+                    ClientSession(_EndWatch(streams[0], on_end), streams[1]) as session:
                 # anyio scopes must nest: the deadline lives inside the session's.
                 with anyio.fail_after(self.config.startup_timeout):
                     await session.initialize()
                     tools = await _list_tools(session)
                 self.session = session
                 ready.set_result(tools)
-                await self._stop.wait()
+                await stop.wait()
         except BaseException as exc:  # noqa: BLE001 (reported through `ready`, or re-raised)
             if not ready.done():
                 ready.set_exception(MCPServerError(self.name, _describe(exc, self.config),
                                                    log.tail() if log else ""))
             elif isinstance(exc, asyncio.CancelledError):
                 raise
-            # A session that broke after starting is noticed by the next call.
         finally:
             self.session = None
+            if exited and self.status == "ready":
+                # Reported by whichever call notices first (one in flight, or the next).
+                self.status, self._exit_stderr = "failed", log.tail() if log else ""
             if log is not None:
                 log.close()
 
@@ -164,11 +178,18 @@ class ServerConnection:
 
     async def _usable_session(self) -> Any:
         async with self._lock:
+            if self.status != "unavailable" and (self.session is None
+                                                 or self.status != "ready"):
+                if self._note_death():  # it exited between calls: nobody has said so yet
+                    tail = self._exit_stderr.replace("\n", "\n  ")
+                    self._on_notice(f"MCP server {self.name!r} exited since its last call"
+                                    + (f"\n  stderr: {tail}" if tail else "")
+                                    + self._retry_note())
+                if self.status != "unavailable":
+                    await self._restart()
             if self.status == "unavailable":
                 raise ToolCallError(f"MCP server {self.name!r} is unavailable after "
                                     f"{self.failures} consecutive failures")
-            if self.session is None or self.status != "ready":
-                await self._restart()
             return self.session
 
     async def _restart(self) -> None:
@@ -191,15 +212,23 @@ class ServerConnection:
             # A protocol error answer (unknown tool, invalid params): the server is fine.
             return ToolCallError(f"MCP server {self.name!r} refused {tool!r}: {exc}")
         async with self._lock:
-            if self.status == "ready":
-                self.status = "failed"
-                await self._stop_runner()
-                self._count_failure()
+            await self._stop_runner()
+            first = self._note_death()
         what = (f"MCP server {self.name!r} died during a call to {tool!r}" if code
                 else f"MCP call {tool!r} on server {self.name!r} failed: "
                      f"{type(exc).__name__}: {exc}")
-        self._on_notice(what + self._retry_note())
+        if first:
+            self._on_notice(what + self._retry_note())
         return ToolCallError(what)
+
+    def _note_death(self) -> bool:
+        """Count this server life's end as a failure, once; False if already counted."""
+        if self._death_reported or self.status not in ("ready", "failed"):
+            return False
+        self._death_reported = True
+        self.status = "failed"
+        self._count_failure()
+        return True
 
     def _count_failure(self) -> None:
         self.failures += 1
@@ -210,6 +239,47 @@ class ServerConnection:
         if self.status == "unavailable":
             return f"; marked unavailable after {self.failures} consecutive failures"
         return "; it will be restarted on next use"
+
+
+class _EndWatch:
+    """The transport's read stream, calling ``on_end`` when it ends: a server that exits
+    between calls is then restarted by the next call instead of failing it."""
+
+    def __init__(self, inner: Any, on_end: Callable[[], None]) -> None:
+        self._inner, self._on_end = inner, on_end
+
+    @property
+    def last_context(self) -> Any:
+        return getattr(self._inner, "last_context", None)
+
+    async def receive(self) -> Any:
+        import anyio
+
+        try:
+            return await self._inner.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._on_end()
+            raise
+
+    def __aiter__(self) -> _EndWatch:
+        return self
+
+    async def __anext__(self) -> Any:
+        import anyio
+
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> _EndWatch:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 async def _list_tools(session: Any) -> list[Any]:

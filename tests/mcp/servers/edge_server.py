@@ -90,6 +90,18 @@ def crash() -> str:
 
 
 @server.tool()
+async def exit_soon() -> str:
+    """Answer, then exit: the server dies between calls."""
+    def leave() -> None:
+        sys.stderr.write("edge server: leaving between calls\n")
+        sys.stderr.flush()
+        os._exit(0)
+
+    asyncio.get_running_loop().call_later(0.2, leave)
+    return "bye"
+
+
+@server.tool()
 def pid() -> str:
     """The server's process id."""
     return str(os.getpid())
