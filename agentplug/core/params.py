@@ -64,5 +64,14 @@ class BackendParams(StrictModel):
     max_retries: int | None = Field(None, ge=0, description="SDK retries on 408/429/5xx")
     timeout: float | None = Field(None, gt=0, description="seconds per request")
 
+    @model_validator(mode="after")
+    def _unique_mcp_server_names(self) -> BackendParams:
+        names = [s.name for s in self.mcp_servers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"two MCP servers are named {name!r} (their tools are "
+                                 "named mcp__<name>__<tool>: give each server its own name)")
+        return self
+
 
 TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")

@@ -126,3 +126,10 @@ def test_the_example_config_runs(edge_http, tmp_path, monkeypatch, capsys):
     assert not any("write" in t for t in servers["files"]["tools"])
     assert "mcp__time__get_current_time" in servers["time"]["tools"]
     assert "mcp__search__echo" in servers["search"]["tools"]
+
+
+def test_two_servers_with_one_name_are_a_config_error(config, capsys):
+    path = config(CONFIG.replace("- name: db", "- name: edge"))
+    assert main(["mcp", "list", "-c", path]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:3: agents[0].backend: Value error, two MCP servers are named 'edge'" in err
