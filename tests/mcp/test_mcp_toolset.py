@@ -38,7 +38,12 @@ async def test_results_of_every_kind_over_stdio():
         assert out.is_error and "disk full" in out.as_text
         out = await ts.call("mcp__edge__echo", {"text": 5})
         assert out.is_error and "valid string" in out.as_text
+        # a result the SDK rejects (no structured content despite an output schema)
+        out = await ts.call("mcp__edge__wrong_shape", {})
+        assert out.is_error and "gave an unusable result" in out.as_text
+        assert "did not return structured content" in out.as_text
         assert ts.connections["edge"].status == "ready"
+        assert ts.connections["edge"].failures == 0 and ts.drain_notices() == []
         assert (await ts.call("mcp__edge__nope", {})).is_error
 
 

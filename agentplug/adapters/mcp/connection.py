@@ -211,6 +211,11 @@ class ServerConnection:
         if code is not None and code != _CLOSED_CODE:
             # A protocol error answer (unknown tool, invalid params): the server is fine.
             return ToolCallError(f"MCP server {self.name!r} refused {tool!r}: {exc}")
+        if code is None and not _is_transport_error(exc):
+            # The server answered, but not usably (structured content against its own output
+            # schema, a result shape the SDK rejects): the tool's problem, not the server's.
+            return ToolCallError(f"MCP tool {tool!r} on server {self.name!r} gave an unusable "
+                                 f"result: {type(exc).__name__}: {exc}")
         async with self._lock:
             await self._stop_runner()
             first = self._note_death()
@@ -239,6 +244,16 @@ class ServerConnection:
         if self.status == "unavailable":
             return f"; marked unavailable after {self.failures} consecutive failures"
         return "; it will be restarted on next use"
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection to the server is gone."""
+    import anyio
+
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return isinstance(exc, (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError,
+                            anyio.EndOfStream)) or type(exc).__module__.startswith("httpx")
 
 
 class _EndWatch:

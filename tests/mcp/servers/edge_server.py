@@ -42,6 +42,10 @@ class EdgeServer(MCPServer):
 
     async def list_tools(self) -> list[Tool]:
         tools = await super().list_tools()
+        for tool in tools:  # promise structured content that `wrong_shape` never sends
+            if tool.name == "wrong_shape":
+                tool.output_schema = {"type": "object", "required": ["n"],
+                                      "properties": {"n": {"type": "integer"}}}
         if self.bad_tools:
             tools += [
                 Tool(name="a_name_far_too_long_for_any_provider_" + "x" * 40,
@@ -99,6 +103,12 @@ async def exit_soon() -> str:
 
     asyncio.get_running_loop().call_later(0.2, leave)
     return "bye"
+
+
+@server.tool(structured_output=False)
+def wrong_shape() -> str:
+    """Breaks its own output schema (see list_tools)."""
+    return "no structure here"
 
 
 @server.tool()
