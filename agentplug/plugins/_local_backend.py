@@ -57,6 +57,20 @@ def default_key() -> ServerKey:
     return server_key(LocalParams(type="local"))
 
 
+async def _acquire(key: ServerKey) -> Lease:
+    """A lease, spawning off the event loop (forking a large process can take a while); a
+    lease that arrives after its caller was cancelled is returned at once."""
+    future = asyncio.ensure_future(asyncio.to_thread(POOL.acquire, key))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        def orphaned(f: asyncio.Future[Lease]) -> None:
+            if not f.cancelled() and f.exception() is None:
+                f.result().release()
+        future.add_done_callback(orphaned)
+        raise
+
+
 class LocalBackend(CompatChatBackend):
     params: LocalParams
     key_required = False
@@ -79,19 +93,20 @@ class LocalBackend(CompatChatBackend):
         return opts
 
     async def open(self) -> None:
+        # Off the loop: finding modules, importing the SDK (~0.4 s), locating the model.
+        self._key = await asyncio.to_thread(self._prepare)
+        self.lease = await _acquire(self._key)
+
+    def _prepare(self) -> ServerKey:
         check_server_installed()
-        try:
-            await asyncio.to_thread(require, "openai", "local")
-        except ImportError as exc:  # pragma: no cover - require raises MissingExtraError
-            raise LocalExtraError("openai") from exc
-        self._key = server_key(self.params)
-        self.lease = POOL.acquire(self._key)
+        require("openai", "local")
+        return server_key(self.params)
 
     async def _ensure_ready(self) -> AsyncIterator[Notice]:
         if self._key is None:
             raise BackendError("the local backend was not opened")
         if self.lease is None or self.lease.released:
-            self.lease = POOL.acquire(self._key)
+            self.lease = await _acquire(self._key)
         server = self.lease.server
         if server.ready:
             return
@@ -121,7 +136,8 @@ class LocalBackend(CompatChatBackend):
                         event = await self._with_usage(event, server, messages, chunks)
                     yield event
         except BackendError as exc:
-            if not server.exited:
+            # A dying process closes its sockets a moment before it can be reaped.
+            if not await asyncio.to_thread(server.exits_within, 1.0):
                 raise
             code = server.proc.returncode if server.proc else None
             died = server.failure(f"exited with code {code} during the request (the next "

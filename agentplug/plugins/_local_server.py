@@ -90,6 +90,16 @@ class LlamaServer:
     def exited(self) -> bool:
         return self.proc is not None and self.proc.poll() is not None
 
+    def exits_within(self, seconds: float) -> bool:
+        """Whether the process has exited or does so within ``seconds`` (blocking)."""
+        if self.proc is None:
+            return False
+        try:
+            self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def command(self) -> list[str]:
         k = self.key
         args = [sys.executable, "-m", "agentplug.plugins._local_child", "--model", k.model,

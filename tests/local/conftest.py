@@ -27,13 +27,25 @@ def _no_provider_keys(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-async def _warm_up_sdk(base_url: str) -> None:
+async def _warm_up_sdk(base_url: str | None = None) -> None:
     # The first client of a process loads the SDK's HTTP/SSL stack (~0.3 s in one go): do
     # it here rather than inside the first test's event loop.
     import openai
 
     async with openai.AsyncOpenAI(base_url=base_url, api_key="local") as client:
-        await client.models.list()
+        if base_url:
+            await client.models.list()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plugins_and_sdk_loaded():
+    # Loading every plugin declaration (the first create_agent) and the SDK's HTTP stack take
+    # ~0.3 s each: outside any test's event loop, which flags steps over 0.25 s.
+    from agentplug.core.host import default_host
+
+    default_host()
+    if HAVE_LOCAL:
+        asyncio.run(_warm_up_sdk())
 
 
 @pytest.fixture(scope="session")
