@@ -11,13 +11,13 @@ call starts a fresh one.
 from __future__ import annotations
 
 import asyncio
-from contextlib import aclosing
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import BackendError
+from ..core.errors import BackendError, ProviderError
 from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
 from ..core.messages import Message
 from ..core.requirements import require
@@ -80,6 +80,7 @@ class LocalBackend(CompatChatBackend):
         self.lease: Lease | None = None
         self._key: ServerKey | None = None
         self._usage_cache: tuple[int, Usage] | None = None
+        self._log_mark = 0
 
     def base_url(self) -> str:
         if self.lease is None:
@@ -126,6 +127,7 @@ class LocalBackend(CompatChatBackend):
         server = self.lease.server
         chunks = 0
         self._usage_cache = None
+        self._log_mark = server.log_size()
         try:
             # aclosing: leaving early (cancel, break) closes the HTTP stream now, not at GC.
             async with aclosing(super().stream(messages, tools)) as events:
@@ -136,8 +138,10 @@ class LocalBackend(CompatChatBackend):
                         event = await self._with_usage(event, server, messages, chunks)
                     yield event
         except BackendError as exc:
-            # A dying process closes its sockets a moment before it can be reaped.
-            if not await asyncio.to_thread(server.exits_within, 1.0):
+            # An HTTP error status means the server is alive and answered; otherwise give a
+            # dying process the moment it needs between closing its sockets and exiting.
+            if isinstance(exc, ProviderError | LocalServerError) or not await asyncio.to_thread(
+                    server.exits_within, 1.0):
                 raise
             code = server.proc.returncode if server.proc else None
             died = server.failure(f"exited with code {code} during the request (the next "
@@ -150,6 +154,8 @@ class LocalBackend(CompatChatBackend):
         if isinstance(event, Done) and server.exited:
             # A stream cut by a dying server can end without a transport error.
             raise BackendError("the stream ended because the server died")
+        if isinstance(event, Done) and not event.message.parts:
+            await self._raise_failed_request(server)
         if event.usage.output_tokens or not chunks:
             return event
         # llama-cpp-python ignores stream_options and streams no usage: count the output
@@ -158,6 +164,20 @@ class LocalBackend(CompatChatBackend):
         if isinstance(event, UsageEvent):
             return UsageEvent(usage)
         return Done(event.message, event.stop_reason, usage)
+
+    async def _raise_failed_request(self, server: LlamaServer) -> None:
+        """When generation fails (e.g. the prompt exceeds n_ctx) llama-cpp-python answers 200
+        with an empty stream and logs the reason: an empty answer with an error logged
+        during the request is that failure, not a model that said nothing."""
+        for _ in range(5):  # the traceback can land just after the stream closes
+            logged = server.log_since(self._log_mark)
+            errors = [line for line in logged.splitlines() if "Error:" in line]
+            if errors:
+                hint = (" (raise `n_ctx` or shorten the conversation)"
+                        if "exceed context window" in errors[-1] else "")
+                raise LocalServerError(f"local model: the request failed inside the llama.cpp "
+                                       f"server: {errors[-1].strip()}{hint}")
+            await asyncio.sleep(0.1)
 
     async def _counted_usage(self, server: LlamaServer, messages: Sequence[Message],
                              chunks: int) -> Usage:

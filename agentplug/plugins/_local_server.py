@@ -144,6 +144,17 @@ class LlamaServer:
         kept = [line for line in text.splitlines() if line.strip()][-lines:]
         return "\n".join(kept)
 
+    def log_size(self) -> int:
+        return os.fstat(self._log_fd).st_size if self._log_fd is not None else 0
+
+    def log_since(self, offset: int) -> str:
+        """What the server logged after ``offset`` (at most the last 64 KB of it)."""
+        size = self.log_size()
+        start = max(offset, size - _TAIL_BYTES)
+        if self._log_fd is None or size <= start:
+            return ""
+        return os.pread(self._log_fd, size - start, start).decode(errors="replace")
+
     def failure(self, what: str) -> LocalServerError:
         tail = self.log_tail()
         log = ("\n  server log (last lines):\n    " + tail.replace("\n", "\n    ")

@@ -111,3 +111,15 @@ async def test_local_backend_shares_the_session_server(llama):
     assert not any(isinstance(e, (Notice, ErrorEvent)) for e in events), events
     assert isinstance(events[-1], Done) and events[-1].text.strip()
     assert {s.pid for s in POOL.servers()} == before and not llama.exited
+
+
+async def test_a_prompt_over_n_ctx_is_an_error_naming_the_fix(llama):
+    # The server answers 200 with an empty stream and logs the reason; the local backend
+    # reports it instead of an empty answer, and the agent stays usable.
+    async with create_agent({"type": "local", "max_tokens": 4}) as agent:
+        events = await collect(agent, "word " * 2100)
+        error = events[-1]
+        assert isinstance(error, ErrorEvent), events
+        assert "exceed context window of 2048" in error.message and "n_ctx" in error.message
+        assert agent.history == [] and not llama.exited
+        assert (await agent.run("Say hi.")).text.strip()
