@@ -44,6 +44,7 @@ class ClaudeCodeBackend(BaseBackend):
         self._stderr: deque[str] = deque(maxlen=20)
         self._cost_so_far = 0.0  # the CLI process's running total_cost_usd
         self._in_turn = False  # a call is streaming (or was abandoned without being closed)
+        self._served: tuple[str, ...] = ()  # the agentplug tools the open session serves
 
     # lifecycle ---------------------------------------------------------------------------
     def bind_tools(self, runner: ToolRunner) -> None:
@@ -72,8 +73,11 @@ class ClaudeCodeBackend(BaseBackend):
         return self._session.pid if self._session is not None else None
 
     async def _ensure_session(self, tools: Sequence[ToolDef]) -> Session:
-        if self._session is not None and self._session.alive:
+        served = tuple(td.name for td in tools)
+        if self._session is not None and self._session.alive and served == self._served:
             return self._session
+        # No session yet, a dead one, or the agent's tools changed (the in-process MCP
+        # server is built with the session): (re)open, resuming the conversation.
         await self.close()
         if tools and self._runner is None:
             raise UsageError("claude_code runs agentplug tools through the Agent: create it "
@@ -94,7 +98,7 @@ class ClaudeCodeBackend(BaseBackend):
             await session.start()
         except Exception as exc:
             raise self._failure(exc, "could not start Claude Code") from exc
-        self._session = session
+        self._session, self._served = session, served
         self._cost_so_far = 0.0
         return session
 
