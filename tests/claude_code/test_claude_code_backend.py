@@ -17,6 +17,7 @@ from cc_support import (
 )
 from conftest import KEY, offline_env
 
+from agentplug.core.agent import Agent
 from agentplug.core.events import (
     Done, ErrorEvent, ReasoningDelta, TextDelta, ToolCallRequested, ToolResult, UsageEvent,
 )
@@ -259,3 +260,22 @@ def test_agentplug_run_with_the_example_config_offline(sim, home, tmp_path):
     assert kinds.index("tool_call") < kinds.index("tool_result") < kinds.index("done")
     assert events[-1]["message"]["parts"][-1]["text"] == "Created hello.txt."
     assert (work / "hello.txt").read_text() == "hi\n"
+
+
+async def test_new_tools_reopen_the_session_and_keep_the_conversation(make_agent, sim):
+    sim.script(Reply("Hi."),
+               Reply(tool_calls=[ToolCallSpec("mcp__agentplug__add", {"a": 1, "b": 2},
+                                              id="toolu_add")]),
+               Reply("3."))
+    first = make_agent()
+    backend = first.backend
+    async with first:
+        await first.run("hello")
+        session, pid = backend.session_id, backend.pid
+        # The live session, now driven by an agent with a tool: the CLI restarts to serve it.
+        async with Agent(backend, tools=[add]) as second:
+            events = await collect(second, "add 1 and 2")
+            assert backend.session_id == session and alive(backend.pid)
+            assert not alive(pid)
+    assert [e.output for e in of_type(events, ToolResult)] == ["3"]
+    assert any("hello" in t for t in texts(model_requests(sim)[1]))
