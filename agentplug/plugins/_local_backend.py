@@ -97,6 +97,9 @@ class LocalBackend(CompatChatBackend):
         # Off the loop: finding modules, importing the SDK (~0.4 s), locating the model.
         self._key = await asyncio.to_thread(self._prepare)
         self.lease = await _acquire(self._key)
+        # The shared Chat Completions open: builds the SDK client for the server's URL off
+        # the loop (the server need not be ready for that).
+        await super().open()
 
     def _prepare(self) -> ServerKey:
         check_server_installed()
