@@ -6,6 +6,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+KEY = "sk-ant-claude-code-test"
+
+
+def offline_env(home: Path) -> dict[str, str]:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "config"),
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
+    if os.geteuid() == 0:
+        env["IS_SANDBOX"] = "1"  # bypassPermissions refuses to run as root otherwise
+    return env
+
 
 def model_requests(sim) -> list[dict[str, Any]]:
     """Bodies of the /v1/messages calls the CLI made."""

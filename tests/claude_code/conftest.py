@@ -7,7 +7,6 @@ no non-essential traffic: nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,14 @@ pytest.importorskip("claude_agent_sdk")
 import agentplug.adapters.claude_code.backend  # noqa: E402,F401
 from agentplug.core.host import default_host  # noqa: E402
 
+from cc_support import KEY, cli_children, offline_env  # noqa: E402
+
 default_host()
-
-KEY = "sk-ant-claude-code-test"
-
-
-def offline_env(home: Path) -> dict[str, str]:
-    (home / "config").mkdir(parents=True, exist_ok=True)
-    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "config"),
-           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
-    if os.geteuid() == 0:
-        env["IS_SANDBOX"] = "1"  # bypassPermissions refuses to run as root otherwise
-    return env
 
 
 @pytest.fixture(autouse=True)
 def _no_cli_left_behind():
     """No Claude Code process outlives its test (every agent here is closed by then)."""
-    from cc_support import cli_children
-
     yield
     assert cli_children() == [], "a Claude Code CLI process outlived its agent"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from cc_support import (
-    alive, cli_children, collect, model_requests, of_type, result_text, texts, tool_results,
+    KEY, alive, cli_children, collect, model_requests, of_type, offline_env, result_text, texts,
+    tool_results,
 )
-from conftest import KEY, offline_env
 
 from agentplug.core.agent import Agent
 from agentplug.core.events import (
