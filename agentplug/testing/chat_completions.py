@@ -38,7 +38,9 @@ class ChatCompletionsSimulator(Simulator):
     ``dialect="llama_cpp"`` streams the way llama-cpp-python's server does (checked against
     the real server in ``tests/local``): the first delta carries ``role`` only, chunks have
     no ``usage`` or ``system_fingerprint`` key, and no usage chunk comes even when
-    ``stream_options.include_usage`` asks for one (the server ignores ``stream_options``).
+    ``stream_options.include_usage`` asks for one (the server ignores ``stream_options``),
+    and ``Fault(error_after=n)`` ends the stream after n events with nothing more (no error
+    event, no ``[DONE]``), as the server does when generation fails.
     """
 
     def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
@@ -74,6 +76,13 @@ class ChatCompletionsSimulator(Simulator):
                                         "type": _ERROR_TYPES.get(status, "api_error"),
                                         "param": None, "code": None}}, status,
                              {"x-request-id": f"req_sim_{next(self._ids)}"})
+
+    def error_event(self, message: str) -> bytes:
+        if self.dialect == "llama_cpp":
+            # llama-cpp-python ends the stream without an error event or [DONE] when
+            # generation fails (e.g. a prompt over n_ctx); the reason goes to its log only.
+            return b""
+        return super().error_event(message)
 
     def _azure_refusal(self, request: RecordedRequest) -> Response | None:
         # Azure's own error bodies: {"error": {"code": "<status>", "message": ...}}.

@@ -9,7 +9,7 @@ import httpx2
 import pytest
 
 from agentplug import UsageEvent, create_agent
-from agentplug.testing import ChatCompletionsSimulator, Reply
+from agentplug.testing import ChatCompletionsSimulator, Fault, Reply
 from conftest import needs_model
 
 REQUEST = {"messages": [{"role": "user", "content": "What is the capital of France?"}],
@@ -83,3 +83,21 @@ async def test_chat_path_over_the_llama_dialect_reports_no_token_counts():
     usage = next(e for e in events if isinstance(e, UsageEvent)).usage
     assert (usage.requests, usage.input_tokens, usage.output_tokens) == (1, 0, 0)
     assert events[-1].text == "Paris."
+
+
+@needs_model
+async def test_llama_dialect_fails_a_stream_the_way_the_real_server_does(llama):
+    # A prompt over n_ctx: the real server answers 200 and ends the stream without a chunk;
+    # the simulator's in-stream error fault does the same in this dialect.
+    async def raw(base_url: str, content: str) -> tuple[int, str]:
+        async with httpx2.AsyncClient(timeout=60) as client:
+            body = {**REQUEST, "model": llama.key.alias,
+                    "messages": [{"role": "user", "content": content}]}
+            async with client.stream("POST", f"{base_url}/chat/completions", json=body) as r:
+                return r.status_code, "".join([line async for line in r.aiter_lines()])
+
+    real = await raw(llama.base_url, "word " * 2100)
+    with ChatCompletionsSimulator(Reply("x", fault=Fault(error_after=0)),
+                                  dialect="llama_cpp") as sim:
+        simulated = await raw(sim.base_url, "hi")
+    assert real == simulated == (200, "")
