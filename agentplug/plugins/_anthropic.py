@@ -62,7 +62,7 @@ class ClaudeBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        await open_client(anthropic_module().AsyncAnthropic, **self.client_settings())
+        await open_client(anthropic_module().AsyncAnthropic, "messages", **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.

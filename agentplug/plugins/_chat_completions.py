@@ -53,7 +53,7 @@ class ChatCompletionsBackend(BaseBackend):
     async def open(self) -> None:
         # Importing the SDK takes ~0.4 s: do it off the event loop.
         await asyncio.to_thread(openai_module)
-        await open_client(self.client_factory(), **self.client_settings())
+        await open_client(self.client_factory(), "chat.completions", **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.

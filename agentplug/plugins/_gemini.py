@@ -72,7 +72,7 @@ class GeminiBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        await open_client(genai_module().Client, **self.client_settings())
+        await open_client(genai_module().Client, "aio.models", **self.client_settings())
 
     def _client_now(self) -> Any:
         return cached_client(genai_module().Client, **self.client_settings())

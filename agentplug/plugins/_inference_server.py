@@ -70,7 +70,7 @@ class InferenceServerBackend(CompatChatBackend):
                                           if other else ""),
                                   "warning" if other else "info")
             log.info(self._notice.message)
-            await open_client(self.client_factory(), **self.client_settings())
+            await open_client(self.client_factory(), "chat.completions", **self.client_settings())
             return
         raise ProviderConnectionError(
             " or ".join(tried),

@@ -7,6 +7,8 @@ SSL context and connection pool (~20 ms); sharing it across turns and agents cos
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import json
 import weakref
 from collections.abc import Callable
@@ -35,13 +37,23 @@ def cached_client(factory: Callable[..., Any], **settings: Any) -> Any:
     return client
 
 
-async def open_client(factory: Callable[..., Any], **settings: Any) -> Any:
-    """``cached_client``, built off the event loop: a new client loads its SSL context, which
-    can block for half a second on a busy machine. Backends call it from ``open``."""
+async def open_client(factory: Callable[..., Any], resource: str, **settings: Any) -> Any:
+    """``cached_client``, built off the event loop: a new client loads its SSL context, the
+    SDKs import a resource's modules on first access (``client.chat``: 0.2 s) and their
+    transport imports anyio's asyncio backend on the first request (0.1 s); each would block
+    the loop. Backends call it from ``open`` with the dotted path of the resource they use."""
     per_loop, key = _slot(factory, settings)
     if key not in per_loop:
-        client = await asyncio.to_thread(factory, **settings)
-        per_loop.setdefault(key, client)
+        def build() -> Any:
+            with contextlib.suppress(ImportError):
+                importlib.import_module("anyio._backends._asyncio")
+            client = factory(**settings)
+            target = client
+            for name in resource.split("."):
+                target = getattr(target, name)
+            return client
+
+        per_loop.setdefault(key, await asyncio.to_thread(build))
     return per_loop[key]
 
 

@@ -41,7 +41,7 @@ class OpenAIResponsesBackend(BaseBackend):
 
     async def open(self) -> None:
         await asyncio.to_thread(_load_sdk)
-        await open_client(openai_module().AsyncOpenAI, **self.client_settings())
+        await open_client(openai_module().AsyncOpenAI, "responses", **self.client_settings())
 
     def _client_now(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.
