@@ -97,6 +97,21 @@ class Agent:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def add_toolset(self, toolset: Toolset) -> None:
+        """Add tools after construction; opened now if the agent already is. A name clash
+        with an existing tool is an error and leaves the agent as it was."""
+        if self._opened:
+            await toolset.open()
+        self.toolsets.append(toolset)
+        try:
+            self._index_tools()
+        except AgentplugError:
+            self.toolsets.remove(toolset)
+            self._index_tools()
+            if self._opened:
+                await toolset.close()
+            raise
+
     def _index_tools(self) -> None:
         self._tool_index.clear()
         for ts in self.toolsets:

@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, get_type_hints, runtime_checkable
 
@@ -160,6 +160,28 @@ class FunctionToolset:
 
     async def call(self, name: str, arguments: JSON) -> ToolOutput:
         return await self._tools[name](arguments)
+
+
+class RunnerToolset:
+    """Tools defined elsewhere and run by a callable: how a stateful backend that drives an
+    inner agent (``ag2`` with ``llm:``) hands its outer agent's tools to that agent's model."""
+
+    def __init__(self, defs: Sequence[ToolDef],
+                 runner: Callable[[str, JSON], Awaitable[ToolOutput]]) -> None:
+        self._defs = list(defs)
+        self._runner = runner
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def tool_defs(self) -> list[ToolDef]:
+        return list(self._defs)
+
+    async def call(self, name: str, arguments: JSON) -> ToolOutput:
+        return await self._runner(name, arguments)
 
 
 def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None,

@@ -18,7 +18,8 @@ from ..core.backend import BaseBackend
 from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
 from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
 from ..core.requirements import require
-from ..core.tools import ToolDef
+from ..core.backend import ToolRunner
+from ..core.tools import RunnerToolset, ToolDef
 from ..core.usage import Usage
 from .ag2 import AG2Params
 
@@ -37,6 +38,8 @@ class AG2Backend(BaseBackend):
         self._queue: asyncio.Queue[Any] | None = None
         self._driver: Any = None
         self._system_set = "system_message" in params.agent_config
+        self._runner: ToolRunner | None = None
+        self._tools_offered = False
 
     # lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -92,6 +95,20 @@ class AG2Backend(BaseBackend):
             return message
         return hook
 
+    def bind_tools(self, runner: ToolRunner) -> None:
+        self._runner = runner
+
+    async def _offer_tools(self, tools: Sequence[ToolDef]) -> Event | None:
+        """The agent's own tools go to the model under ``llm:``, which runs the tool loop."""
+        if self._tools_offered or not tools:
+            return None
+        self._tools_offered = True
+        if self.model is None or self._runner is None:
+            return Notice("function tools are only offered to an AG2 agent driven by `llm:` "
+                          "(AG2's own llm_config does not see them)", level="warning")
+        await self.model.add_toolset(RunnerToolset(tools, self._runner))
+        return None
+
     async def close(self) -> None:
         handle, self.executor_handle = self.executor_handle, None
         model, self.model = self.model, None
@@ -116,6 +133,8 @@ class AG2Backend(BaseBackend):
         if self.chat is None:
             await self.open()
         self._apply_system(messages)
+        if (notice := await self._offer_tools(tools)) is not None:
+            yield notice
         task = "\n\n".join(m.text for m in messages if isinstance(m, UserMessage))
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._queue = queue

@@ -144,6 +144,48 @@ async def test_model_tool_calls_go_through_the_agentplug_tool_loop(sims, tmp_pat
     assert events[-1].text == "done"
 
 
+async def test_the_agents_python_tools_reach_the_model_and_run(sims, tmp_path):
+    """Tools given to an ``ag2`` agent are offered to the model under ``llm:`` and run by
+    agentplug: the schema is in the request, the result in the next one."""
+    from agentplug.testing import ToolCallSpec
+
+    calls = []
+
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        calls.append((a, b))
+        return a + b
+
+    sim = sims(Reply(tool_calls=[ToolCallSpec("add", {"a": 2, "b": 40}, id="c1")]),
+               Reply("it is 42"))
+    agent = create_agent(backend(sim, tmp_path), tools=[add])
+    async with agent:
+        events = await collect(agent, "2 + 40?")
+    assert calls == [(2, 40)]
+    assert [t["function"]["name"] for t in sim.requests[0].body["tools"]] == ["add"]
+    result = next(e for e in events if isinstance(e, ToolResult))
+    assert not result.is_error and result.output == "42"
+    assert sim.requests[1].body["messages"][-1]["content"] == "42"
+    assert events[-1].text == "it is 42"
+
+
+async def test_python_tools_without_llm_are_not_dropped_silently(sims, tmp_path):
+    sim = sims(Reply("plain"))
+    config = {"type": "ag2", "agent_config": {"name": "native"}, "cwd": str(tmp_path),
+              "llm_config": {"config_list": [{"model": "sim-model", "api_key": "sk-test",
+                                              "base_url": sim.base_url}]}}
+
+    def noop() -> str:
+        """Do nothing."""
+        return ""
+
+    async with create_agent(config, tools=[noop]) as agent:
+        events = await collect(agent, "hi")
+    warning = next(e for e in events if isinstance(e, Notice))
+    assert warning.level == "warning" and "llm:" in warning.message
+    assert "tools" not in sim.requests[0].body
+
+
 async def test_ag2_llm_config_drives_the_agent_with_ag2_own_client(sims, tmp_path):
     sim = sims(Reply("from AG2's own client", usage={"input": 9, "output": 4}))
     config = {"type": "ag2", "agent_config": {"name": "native"}, "cwd": str(tmp_path),
