@@ -31,22 +31,6 @@ def _venv_on_path():
     os.environ["PATH"] = old
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _gc_frozen_after_imports():
-    """AG2 and the provider SDKs leave hundreds of thousands of long-lived objects; a full
-    garbage collection walking them can stall the event loop past the suite's slow-callback
-    threshold. Freezing what exists after the imports keeps collections small."""
-    import gc
-    from contextlib import suppress
-
-    with suppress(ImportError):
-        import autogen  # noqa: F401
-    gc.collect()
-    gc.freeze()
-    yield
-    gc.unfreeze()
-
-
 @pytest.fixture
 def sims():
     """Simulators on demand, one per agent, all stopped at the end."""
