@@ -239,3 +239,22 @@ async def test_close_is_idempotent_and_open_failure_closes(sim):
     assert Boom.closed == 1
     await agent.close()
     assert Boom.closed == 1
+
+
+async def test_add_toolset_after_open_offers_and_runs_its_tools(sim, make_agent):
+    from agentplug.core.errors import AgentplugError
+    from agentplug.core.tools import FunctionToolset
+
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    sim.script(Reply(tool_calls=[ToolCallSpec("add", {"a": 1, "b": 2}, id="c1")]), Reply("3"))
+    async with make_agent(tools=[get_weather]) as agent:
+        await agent.add_toolset(FunctionToolset([add]))
+        with pytest.raises(AgentplugError, match="two tools are named 'add'"):
+            await agent.add_toolset(FunctionToolset([add]))
+        events = await collect(agent, "1 + 2?")
+    assert [t["function"]["name"] for t in sim.requests[0].body["tools"]] == ["get_weather", "add"]
+    assert next(e for e in events if isinstance(e, ToolResult)).output == "3"
+    assert len(agent.toolsets) == 2  # the clashing one was not kept
