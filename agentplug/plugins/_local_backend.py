@@ -109,6 +109,8 @@ class LocalBackend(CompatChatBackend):
     async def _ensure_ready(self) -> AsyncIterator[Notice]:
         if self._key is None:
             raise BackendError("the local backend was not opened")
+        if self.lease is not None and self.lease.server.exited:
+            await self._drop_lease()  # died since the last call (maybe under another agent)
         if self.lease is None or self.lease.released:
             self.lease = await _acquire(self._key)
         server = self.lease.server

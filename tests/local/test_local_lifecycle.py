@@ -208,3 +208,19 @@ async def test_a_free_port_taken_before_the_server_binds_it_moves_to_another():
         finally:
             server.stop()
     assert not alive(server.pid)
+
+
+async def test_agents_sharing_a_server_that_died_get_a_new_one_without_an_error():
+    config = {"type": "local", "n_ctx": 1152, "max_tokens": 3}
+    async with create_agent(config) as a, create_agent(config) as b:
+        await a.run("Say hi.")
+        old = a.backend.lease.server
+        os.kill(old.pid, signal.SIGKILL)
+        assert old.exits_within(10)
+        events = [e async for e in b.stream("Say hi.")]  # b never saw the crash
+        assert isinstance(events[0], Notice) and isinstance(events[-1], Done), events
+        new = b.backend.lease.server
+        assert new is not old and alive(new.pid)
+        await a.run("Say hi.")
+        assert a.backend.lease.server is new
+    assert wait_gone(new.pid, 5) and not alive(old.pid)
