@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.backend import BaseBackend
+from ..core.errors import StreamError
 from ..core.events import Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent
 from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
 from ..core.tools import ToolDef, parse_arguments
@@ -76,52 +77,72 @@ class ChatCompletionsBackend(BaseBackend):
                      ) -> AsyncIterator[Event]:
         client = self._client_now()
         request = self.build_request(messages, tools)
-        text: list[str] = []
-        reasoning: list[str] = []
-        calls: dict[int, _PendingCall] = {}
-        finish: str | None = None
-        usage = Usage(requests=1)
+        turn = _Turn()
         try:
             stream = await client.chat.completions.create(**request)
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
-                for choice in chunk.choices:
-                    delta = choice.delta
-                    if delta is not None:
-                        if piece := _reasoning(delta):
-                            reasoning.append(piece)
-                            yield ReasoningDelta(piece)
-                        if delta.content:
-                            text.append(delta.content)
-                            yield TextDelta(delta.content)
-                        for tc in delta.tool_calls or ():
-                            pending = calls.setdefault(tc.index, _PendingCall())
-                            if tc.id:
-                                pending.id = tc.id
-                            if tc.function is not None:
-                                if tc.function.name:
-                                    pending.name += tc.function.name
-                                if tc.function.arguments:
-                                    pending.arguments.append(tc.function.arguments)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
+            async with stream:  # leaving early (cancel, break) closes the HTTP stream now
+                async for chunk in stream:
+                    for event in turn.feed(chunk):
+                        yield event
         except Exception as exc:
             raise map_error(exc, self.url) from exc
+        if turn.finish is None:
+            # Every provider ends a choice with a finish_reason; a stream without one was cut
+            # (llama.cpp's server answers a failed request with an empty stream).
+            raise StreamError(f"the stream from {self.url} ended without a finish_reason")
+        for event in turn.finish_events(self.name):
+            yield event
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One streamed completion, accumulated chunk by chunk."""
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: dict[int, _PendingCall] = field(default_factory=dict)
+    finish: str | None = None
+    usage: Usage = field(default_factory=lambda: Usage(requests=1))
+
+    def feed(self, chunk: Any) -> Iterator[Event]:
+        if chunk.usage is not None:
+            self.usage = _usage(chunk.usage)
+        for choice in chunk.choices:
+            if choice.delta is not None:
+                yield from self._delta(choice.delta)
+            if choice.finish_reason:
+                self.finish = choice.finish_reason
+
+    def _delta(self, delta: Any) -> Iterator[Event]:
+        if piece := _reasoning(delta):
+            self.reasoning.append(piece)
+            yield ReasoningDelta(piece)
+        if delta.content:
+            self.text.append(delta.content)
+            yield TextDelta(delta.content)
+        for tc in delta.tool_calls or ():
+            pending = self.calls.setdefault(tc.index, _PendingCall())
+            pending.id = tc.id or pending.id
+            if tc.function is not None:
+                pending.name += tc.function.name or ""
+                if tc.function.arguments:
+                    pending.arguments.append(tc.function.arguments)
+
+    def finish_events(self, provider: str) -> Iterator[Event]:
         parts: list[Any] = []
-        if reasoning:
-            parts.append(ReasoningPart("".join(reasoning), provider=self.name))
-        if text:
-            parts.append(TextPart("".join(text)))
-        for index in sorted(calls):
-            c = calls[index]
+        if self.reasoning:
+            parts.append(ReasoningPart("".join(self.reasoning), provider=provider))
+        if self.text:
+            parts.append(TextPart("".join(self.text)))
+        for index in sorted(self.calls):
+            c = self.calls[index]
             call = ToolCallPart(c.id or f"call_{index}", c.name,
                                 parse_arguments("".join(c.arguments)))
             parts.append(call)
             yield ToolCallRequested(call)
-        yield UsageEvent(usage)
-        stop = "tool_calls" if calls else _STOP.get(finish or "stop", "end_turn")
-        yield Done(AssistantMessage(parts, provider=self.name), stop, usage)  # type: ignore[arg-type]
+        yield UsageEvent(self.usage)
+        stop = "tool_calls" if self.calls else _STOP.get(self.finish or "stop", "end_turn")
+        yield Done(AssistantMessage(parts, provider=provider), stop, self.usage)  # type: ignore[arg-type]
 
 
 def _reasoning(delta: Any) -> str | None:

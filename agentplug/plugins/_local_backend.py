@@ -17,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import BackendError, ProviderError
+from ..core.errors import BackendError, ProviderError, StreamError
 from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
 from ..core.messages import Message
 from ..core.requirements import require
@@ -143,6 +143,8 @@ class LocalBackend(CompatChatBackend):
                         event = await self._with_usage(event, server, messages, chunks)
                     yield event
         except BackendError as exc:
+            if isinstance(exc, StreamError) and not server.exited:
+                await self._raise_failed_request(server)
             # An HTTP error status means the server is alive and answered; otherwise give a
             # dying process the moment it needs between closing its sockets and exiting.
             if isinstance(exc, ProviderError | LocalServerError) or not await asyncio.to_thread(
