@@ -9,16 +9,10 @@ server (crash, timeout, parent death) use other settings, hence another server.
 from __future__ import annotations
 
 import asyncio
-from importlib.util import find_spec
 
 import pytest
 
-from agentplug.plugins._local_model import embedded_model_path
-from local_support import PROVIDER_KEYS
-
-HAVE_LOCAL = find_spec("llama_cpp") is not None and embedded_model_path() is not None
-needs_model = pytest.mark.skipif(
-    not HAVE_LOCAL, reason="the local extra is not installed (bash scripts/setup.sh)")
+from local_support import HAVE_LOCAL, PROVIDER_KEYS
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,22 @@
-"""Process checks for the local-model tests: is a PID alive, which processes a PID started."""
+"""Shared by the local-model tests: is the model installed, is a PID alive, which processes
+a PID started."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from importlib.util import find_spec
 from pathlib import Path
-import contextlib
+
+import pytest
+
+from agentplug.plugins._local_model import embedded_model_path
+
+HAVE_LOCAL = find_spec("llama_cpp") is not None and embedded_model_path() is not None
+needs_model = pytest.mark.skipif(
+    not HAVE_LOCAL, reason="the local extra is not installed (bash scripts/setup.sh)")
 
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
                  "XAI_API_KEY", "ZAI_API_KEY", "AZURE_OPENAI_API_KEY")

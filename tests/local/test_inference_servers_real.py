@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from agentplug import Done, Notice, TextDelta, create_agent
-from conftest import needs_model
+from local_support import needs_model
 
 pytestmark = needs_model
 

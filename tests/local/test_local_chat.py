@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from agentplug import Done, ErrorEvent, Notice, TextDelta, UsageEvent, create_agent
-from conftest import needs_model
+from local_support import needs_model
 
 pytestmark = needs_model
 

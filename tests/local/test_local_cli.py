@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from agentplug.testing import Reply, ResponsesSimulator
-from conftest import needs_model
+from local_support import needs_model
 from local_support import keyless_env, llama_children, wait_gone
 
 AGENTPLUG = str(Path(sys.executable).parent / "agentplug")

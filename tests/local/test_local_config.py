@@ -14,7 +14,7 @@ from agentplug import ConfigError, UsageError, parse_config
 from agentplug.plugins._local_model import (
     DEFAULT_MODEL, embedded_model_path, find_models, human_size, resolve_model,
 )
-from conftest import needs_model
+from local_support import needs_model
 from local_support import keyless_env
 
 ROOT = Path(__file__).resolve().parents[2]

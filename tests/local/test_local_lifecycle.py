@@ -14,7 +14,7 @@ import pytest
 
 from agentplug import Done, ErrorEvent, Notice, TextDelta, UsageError, create_agent
 from agentplug.plugins._local_server import POOL
-from conftest import needs_model
+from local_support import needs_model
 from local_support import alive, kill_quietly, keyless_env, wait_gone
 
 pytestmark = needs_model

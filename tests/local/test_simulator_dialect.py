@@ -10,7 +10,7 @@ import pytest
 
 from agentplug import UsageEvent, create_agent
 from agentplug.testing import ChatCompletionsSimulator, Fault, Reply
-from conftest import needs_model
+from local_support import needs_model
 
 REQUEST = {"messages": [{"role": "user", "content": "What is the capital of France?"}],
            "stream": True, "stream_options": {"include_usage": True}, "max_tokens": 3,
