@@ -76,7 +76,8 @@ async def test_async_tool_and_parallel_calls(sim, make_agent):
         return a + b
 
     sim.script(
-        Reply(tool_calls=[ToolCallSpec("add", {"a": 1, "b": 2}), ToolCallSpec("add", {"a": 3, "b": 4})]),
+        Reply(tool_calls=[ToolCallSpec("add", {"a": 1, "b": 2}),
+                          ToolCallSpec("add", {"a": 3, "b": 4})]),
         Reply("3 and 7"),
     )
     async with make_agent(tools=[add]) as agent:

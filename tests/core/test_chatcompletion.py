@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from agentplug import (
-    ConfigError, Done, ErrorEvent, MissingKeyError, ReasoningDelta, TextDelta, create_agent,
+    ConfigError, Done, ErrorEvent, MissingKeyError, ReasoningDelta, create_agent,
 )
 from agentplug.testing import ChatCompletionsSimulator, Fault, RawResponse, Reply, ToolCallSpec
 
@@ -260,7 +260,8 @@ async def test_backend_keeps_the_conformance_contract(sim):
                                                   "base_url": sim.base_url}))
     weather = ToolDef("weather", "Weather", {"type": "object", "properties": {}})
     sim.script(Reply("plain text", reasoning="why"),
-               Reply("calling", tool_calls=[ToolCallSpec("weather", {}), ToolCallSpec("weather", {})]))
+               Reply("calling", tool_calls=[ToolCallSpec("weather", {}),
+                                            ToolCallSpec("weather", {})]))
     await backend.open()
     try:
         await check_model_call(backend, [UserMessage.of("hi")])
@@ -268,3 +269,17 @@ async def test_backend_keeps_the_conformance_contract(sim):
     finally:
         await backend.close()
     assert events[-1].stop_reason == "tool_calls"
+
+
+async def test_stream_without_finish_reason_is_an_error_not_an_empty_answer(sim, make_agent):
+    # What llama.cpp's server sends when a request fails inside it: a role chunk, then [DONE].
+    cut = ('data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
+           '"choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}\n\n'
+           "data: [DONE]\n\n")
+    sim.script(RawResponse(200, cut, {"content-type": "text/event-stream"}), Reply("fine"))
+    async with make_agent() as agent:
+        events = [e async for e in agent.stream("hi")]
+        assert isinstance(events[-1], ErrorEvent)
+        assert "ended without a finish_reason" in events[-1].message
+        assert agent.history == []  # the failed turn was rolled back
+        assert (await agent.run("again")).text == "fine"
