@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -157,6 +158,9 @@ async def main_async() -> list[tuple[str, str, str, str, str]]:
         proc.wait(timeout=10)
 
 
+SECTION = "## Chat Completions: `chatcompletion` vs the raw openai SDK"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", help="also write the table into this markdown file")
@@ -167,12 +171,13 @@ def main() -> None:
     if args.write:
         import platform
 
-        text = (f"# Performance: chatcompletion vs the raw openai SDK\n\n"
-                f"Measured by `python bench/chat_completions.py --write {args.write}` on "
-                f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python "
-                f"{platform.python_version()}, in one run against the same simulator "
-                "process.\n\n" + table + "\n")
-        Path(args.write).write_text(text)
+        from _markdown import write_section
+
+        write_section(Path(args.write), SECTION, (
+            f"Measured by `python bench/chat_completions.py --write {args.write}` on "
+            f"{platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, in one run against the same simulator "
+            "process.\n\n" + table))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import statistics
 import time
 from pathlib import Path
@@ -152,16 +151,6 @@ def render(rows: list[tuple[str, str, str, str]], info: dict[str, str], runs: in
             + "\n".join(lines) + "\n")
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -175,7 +164,10 @@ def main() -> None:
     section = render(rows, info, args.runs)
     print(section)
     if args.write:
-        write_section(Path(args.write), section)
+        from _markdown import write_section
+
+        heading, _, body = section.partition("\n")
+        write_section(Path(args.write), heading, body)
 
 
 if __name__ == "__main__":
