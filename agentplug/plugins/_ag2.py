@@ -19,7 +19,7 @@ from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
 from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
 from ..core.requirements import require
 from ..core.backend import ToolRunner
-from ..core.tools import RunnerToolset, ToolDef
+from ..core.tools import RunnerToolset, ToolDef, Toolset
 from ..core.usage import Usage
 from .ag2 import AG2Params
 
@@ -39,6 +39,7 @@ class AG2Backend(BaseBackend):
         self._driver: Any = None
         self._system_set = "system_message" in params.agent_config
         self._runner: ToolRunner | None = None
+        self._mcp: Any = None
         self._tools_offered = False
 
     # lifecycle ---------------------------------------------------------------------------
@@ -50,6 +51,8 @@ class AG2Backend(BaseBackend):
                 self.model = self._model()
                 await self.model.open()
             await asyncio.to_thread(self._build, loop)
+            if self.model is None and self.params.mcp_servers:
+                await self._mcp_for_ag2_model()
         except BaseException:
             await self.close()
             raise
@@ -98,20 +101,38 @@ class AG2Backend(BaseBackend):
     def bind_tools(self, runner: ToolRunner) -> None:
         self._runner = runner
 
-    async def _offer_tools(self, tools: Sequence[ToolDef]) -> Event | None:
-        """The agent's own tools go to the model under ``llm:``, which runs the tool loop."""
-        if self._tools_offered or not tools:
-            return None
+    async def _mcp_for_ag2_model(self) -> None:
+        """With AG2's own llm_config, AG2 calls the MCP tools: its model is offered them and
+        the executor partner runs them (under ``llm:`` the model's agent has them instead)."""
+        from ..adapters.mcp import MCPToolset
+
+        self._mcp = MCPToolset.from_params(self.params)
+        await self._mcp.open()
+        await self._register_with_ag2(self._mcp)
+
+    async def _register_with_ag2(self, toolset: Toolset) -> None:
+        from ..adapters.mcp.ag2 import register_toolset
+
+        await register_toolset(toolset, caller=self.chat.agent, executor=self.chat.partner)
+
+    async def _offer_tools(self, tools: Sequence[ToolDef]) -> None:
+        """The agent's own tools go to whichever model runs: the agentplug one under ``llm:``
+        (its tool loop runs them), or AG2's own (the executor partner runs them)."""
+        if self._tools_offered or not tools or self._runner is None:
+            return
         self._tools_offered = True
-        if self.model is None or self._runner is None:
-            return Notice("function tools are only offered to an AG2 agent driven by `llm:` "
-                          "(AG2's own llm_config does not see them)", level="warning")
-        await self.model.add_toolset(RunnerToolset(tools, self._runner))
-        return None
+        toolset = RunnerToolset(tools, self._runner)
+        if self.model is not None:
+            await self.model.add_toolset(toolset)
+        else:
+            await self._register_with_ag2(toolset)
 
     async def close(self) -> None:
         handle, self.executor_handle = self.executor_handle, None
         model, self.model = self.model, None
+        mcp, self._mcp = self._mcp, None
+        if mcp is not None:
+            await mcp.close()
         if handle is not None:
             await asyncio.to_thread(handle.close)
         if model is not None:
@@ -133,8 +154,7 @@ class AG2Backend(BaseBackend):
         if self.chat is None:
             await self.open()
         self._apply_system(messages)
-        if (notice := await self._offer_tools(tools)) is not None:
-            yield notice
+        await self._offer_tools(tools)
         task = "\n\n".join(m.text for m in messages if isinstance(m, UserMessage))
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._queue = queue

@@ -169,21 +169,35 @@ async def test_the_agents_python_tools_reach_the_model_and_run(sims, tmp_path):
     assert events[-1].text == "it is 42"
 
 
-async def test_python_tools_without_llm_are_not_dropped_silently(sims, tmp_path):
-    sim = sims(Reply("plain"))
+async def test_ag2_own_model_calls_python_and_mcp_tools(sims, tmp_path):
+    """With AG2's own llm_config, AG2's model is offered the agent's Python tools and the MCP
+    servers' tools; AG2's executor partner runs them for real."""
+    import sys
+    from pathlib import Path
+
+    from agentplug.testing import ToolCallSpec
+
+    pytest.importorskip("mcp")
+    edge = str(Path(__file__).parents[1] / "mcp" / "servers" / "edge_server.py")
+
+    def shout(text: str) -> str:
+        """Upper-case the text."""
+        return text.upper()
+
+    sim = sims(Reply(tool_calls=[ToolCallSpec("shout", {"text": "hi"}, id="c1"),
+                                 ToolCallSpec("mcp__edge__echo", {"text": "ok"}, id="c2")]),
+               Reply("HI and ok"))
     config = {"type": "ag2", "agent_config": {"name": "native"}, "cwd": str(tmp_path),
               "llm_config": {"config_list": [{"model": "sim-model", "api_key": "sk-test",
-                                              "base_url": sim.base_url}]}}
-
-    def noop() -> str:
-        """Do nothing."""
-        return ""
-
-    async with create_agent(config, tools=[noop]) as agent:
-        events = await collect(agent, "hi")
-    warning = next(e for e in events if isinstance(e, Notice))
-    assert warning.level == "warning" and "llm:" in warning.message
-    assert "tools" not in sim.requests[0].body
+                                              "base_url": sim.base_url}]},
+              "mcp_servers": [{"name": "edge", "command": sys.executable, "args": [edge]}]}
+    async with create_agent(config, tools=[shout]) as agent:
+        events = await collect(agent, "shout hi, echo ok")
+    offered = {t["function"]["name"] for t in sim.requests[0].body["tools"]}
+    assert {"shout", "mcp__edge__echo"} <= offered
+    results = [m for m in sim.requests[1].body["messages"] if m.get("role") == "tool"]
+    assert [m["content"] for m in results] == ["HI", "ok"]
+    assert events[-1].text == "HI and ok"
 
 
 async def test_ag2_llm_config_drives_the_agent_with_ag2_own_client(sims, tmp_path):

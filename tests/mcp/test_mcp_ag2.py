@@ -13,7 +13,7 @@ import pytest
 autogen = pytest.importorskip("autogen")
 
 from agentplug.adapters.mcp import MCPToolset  # noqa: E402
-from agentplug.adapters.mcp.ag2 import ag2_tools, register_mcp_tools  # noqa: E402
+from agentplug.adapters.mcp.ag2 import ag2_tools, register_toolset  # noqa: E402
 from agentplug.testing import ChatCompletionsSimulator, Reply, ToolCallSpec  # noqa: E402
 
 from mcp_support import edge  # noqa: E402
@@ -41,7 +41,7 @@ async def test_register_for_llm_and_execution(sim):
     runner = autogen.ConversableAgent("runner", llm_config=False, human_input_mode="NEVER",
                                       code_execution_config=False)
     async with MCPToolset([edge()]) as ts:
-        tools = await register_mcp_tools(ts, caller=assistant, executor=runner)
+        tools = await register_toolset(ts, caller=assistant, executor=runner)
         assert len(tools) == len(ts.tool_defs())
         schemas = {t["function"]["name"]: t for t in assistant.llm_config["tools"]}
         echo = schemas["mcp__edge__echo"]["function"]
@@ -86,7 +86,7 @@ async def test_an_ag2_chat_whose_model_calls_an_mcp_tool():
             "user", llm_config=False, human_input_mode="NEVER", code_execution_config=False,
             is_termination_msg=lambda m: "TERMINATE" in (m.get("content") or ""))
         async with MCPToolset([edge()]) as ts:
-            await register_mcp_tools(ts, caller=assistant, executor=user)
+            await register_toolset(ts, caller=assistant, executor=user)
             result = await user.a_initiate_chat(assistant, message="2+3?", max_turns=3)
     offered = {t["function"]["name"]: t["function"] for t in sim.requests[0].body["tools"]}
     assert offered["mcp__edge__add"]["parameters"]["required"] == ["a", "b"]

@@ -1,8 +1,8 @@
 """Direction 1's conversation: the configured AG2 agent and a silent executor partner.
 
-The partner sends each task, runs the code blocks of every reply in the AG2 executor and
-sends the output back; the chat ends when a reply carries no code (or says TERMINATE), or
-after ``max_rounds`` replies.
+The partner sends each task, runs the code blocks of every reply in the AG2 executor (and the
+tool calls of AG2's own model) and sends the output back; the chat ends when a reply carries
+neither (or says TERMINATE), or after ``max_rounds`` replies.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class CodingChat:
         self.rounds_hit = False
 
     def _done(self, message: dict[str, Any]) -> bool:
+        if message.get("tool_calls"):
+            return False  # the partner runs them (AG2's own model calling registered tools)
         if is_terminate(message) or self.executor is None:
             return True
         blocks = self.executor.code_extractor.extract_code_blocks(

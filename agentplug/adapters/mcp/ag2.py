@@ -1,4 +1,4 @@
-"""MCP tools for classic AG2 agents (``autogen`` 0.14): ``autogen.tools.Tool`` objects.
+"""MCP tools (or any toolset's) for classic AG2 agents (``autogen`` 0.14): ``autogen.tools.Tool``.
 
 ``autogen.mcp.create_toolkit`` breaks with mcp 2.x (it reads the 1.x ``inputSchema``
 attribute), so each tool of an open ``MCPToolset`` becomes an ``autogen.tools.Tool`` with the
@@ -17,14 +17,14 @@ import asyncio
 from typing import Any
 
 from ...core.requirements import require
-from .toolset import MCPToolset
+from ...core.tools import Toolset
 
 
 class MCPToolError(Exception):
     """An MCP tool answered with an error; AG2 shows it to its model as ``Error: ...``."""
 
 
-def ag2_tools(toolset: MCPToolset, *, loop: asyncio.AbstractEventLoop | None = None
+def ag2_tools(toolset: Toolset, *, loop: asyncio.AbstractEventLoop | None = None
               ) -> list[Any]:
     """One ``autogen.tools.Tool`` per tool of an open toolset, named ``mcp__<server>__<tool>``.
 
@@ -38,7 +38,7 @@ def ag2_tools(toolset: MCPToolset, *, loop: asyncio.AbstractEventLoop | None = N
             for td in toolset.tool_defs()]
 
 
-async def register_mcp_tools(toolset: MCPToolset, *, caller: Any, executor: Any) -> list[Any]:
+async def register_toolset(toolset: Toolset, *, caller: Any, executor: Any) -> list[Any]:
     """Offer the tools to ``caller``'s model and let ``executor`` run them (AG2's usual split
     between an assistant and a user proxy; the same agent may be both).
 
@@ -56,7 +56,7 @@ async def register_mcp_tools(toolset: MCPToolset, *, caller: Any, executor: Any)
     return tools
 
 
-def _runner(toolset: MCPToolset, name: str, home: asyncio.AbstractEventLoop) -> Any:
+def _runner(toolset: Toolset, name: str, home: asyncio.AbstractEventLoop) -> Any:
     async def run_mcp_tool(**arguments: Any) -> str:
         call = toolset.call(name, arguments)
         try:
