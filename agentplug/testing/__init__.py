@@ -13,11 +13,12 @@ from .gemini import GeminiSimulator
 from .responses import ResponsesSimulator
 from .script import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
 from .server import RecordedRequest, Response, Simulator
+from .transcript import transcript
 
 __all__ = [
     "AnthropicSimulator",
     "GeminiSimulator",
     "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "RawResponse",
     "RecordedRequest", "Reply", "Response", "ResponsesSimulator", "Simulator", "ToolCallSpec",
-    "check_call_events", "check_model_call",
+    "check_call_events", "check_model_call", "transcript",
 ]

@@ -10,10 +10,10 @@ import pytest
 autogen = pytest.importorskip("autogen")
 
 from agentplug import (  # noqa: E402
-    Done, ErrorEvent, Notice, SpeakerEvent, TextDelta, ToolCallRequested, ToolResult, UsageEvent,
+    Done, ErrorEvent, Notice, SpeakerEvent, ToolCallRequested, ToolResult, UsageEvent,
 )
 from agentplug.adapters.ag2 import Team, to_ag2  # noqa: E402
-from agentplug.testing import Fault, Reply, ToolCallSpec  # noqa: E402
+from agentplug.testing import Fault, Reply, ToolCallSpec, transcript  # noqa: E402
 
 
 def roll_dice(sides: int) -> str:
@@ -33,17 +33,6 @@ def speakers(events):
     return [e.agent for e in events if isinstance(e, SpeakerEvent)]
 
 
-def said(events):
-    """Text per turn, keyed by the speaker that preceded it."""
-    turns: list[list[str]] = []
-    for e in events:
-        if isinstance(e, SpeakerEvent):
-            turns.append([e.agent, ""])
-        elif isinstance(e, TextDelta) and turns:
-            turns[-1][1] += e.text
-    return [tuple(t) for t in turns]
-
-
 async def test_round_robin_group_chat_streams_turns_and_sums_usage(sim_agent):
     writer, wsim = sim_agent("writer",
                              Reply("Draft: cats sleep a lot.", usage={"input": 10, "output": 6}),
@@ -52,8 +41,9 @@ async def test_round_robin_group_chat_streams_turns_and_sums_usage(sim_agent):
     critic, csim = sim_agent("critic", Reply("Add a number.", usage={"input": 20, "output": 3}))
     async with Team([writer, critic], max_rounds=6) as team:
         events = await collect(team.stream("Write one line about cats."))
-    assert said(events) == [("writer", "Draft: cats sleep a lot."), ("critic", "Add a number."),
-                            ("writer", "Final: cats sleep 15 hours. TERMINATE")]
+    assert transcript(events) == [("writer", "Draft: cats sleep a lot."),
+                                  ("critic", "Add a number."),
+                                  ("writer", "Final: cats sleep 15 hours. TERMINATE")]
     done = events[-1]
     assert isinstance(done, Done) and done.text == "Final: cats sleep 15 hours."
     assert (done.usage.input_tokens, done.usage.output_tokens, done.usage.requests) == (60, 17, 3)

@@ -10,21 +10,11 @@ import pytest
 
 autogen = pytest.importorskip("autogen")
 
-from agentplug import BuiltinToolEvent, SpeakerEvent, TextDelta, create_agent  # noqa: E402
+from agentplug import BuiltinToolEvent, create_agent  # noqa: E402
 from agentplug.adapters.ag2 import Team, drive_with, open_executor  # noqa: E402
-from agentplug.testing import Reply  # noqa: E402
+from agentplug.testing import Reply, transcript  # noqa: E402
 
 from ag2_support import alive, llm  # noqa: E402
-
-
-def transcript(events):
-    turns: list[list[str]] = []
-    for e in events:
-        if isinstance(e, SpeakerEvent):
-            turns.append([e.agent, ""])
-        elif isinstance(e, TextDelta) and turns:
-            turns[-1][1] += e.text
-    return turns
 
 
 @pytest.mark.parametrize("kind", ["local", "jupyter"])

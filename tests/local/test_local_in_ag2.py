@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentplug import Done, SpeakerEvent, TextDelta, create_agent
-from agentplug.testing import ChatCompletionsSimulator, Reply
+from agentplug import Done, create_agent
+from agentplug.testing import ChatCompletionsSimulator, Reply, transcript
 from local_support import needs_model
 
 pytestmark = needs_model
@@ -23,12 +23,7 @@ async def test_local_agent_takes_a_turn_in_a_group_chat(llama):
                                "max_retries": 0}, id="critic")
         async with Team([local, critic], max_rounds=4) as team:
             events = [e async for e in team.stream("Say one word about the sea.")]
-        turns: list[list[str]] = []
-        for e in events:
-            if isinstance(e, SpeakerEvent):
-                turns.append([e.agent, ""])
-            elif isinstance(e, TextDelta) and turns:
-                turns[-1][1] += e.text
+        turns = transcript(events)
         assert [t[0] for t in turns] == ["poet", "critic"]
         poem = turns[0][1].strip()
         assert poem  # the real model said something
