@@ -15,7 +15,7 @@ import os
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.metadata import entry_points
 from types import ModuleType
 
@@ -76,7 +76,7 @@ class PluginHost:
             if self.pm.is_blocked(name):
                 continue
             module = f"agentplug.plugins.{info.name}"
-            self._import_and_add(name, module, lambda m=module: importlib.import_module(m))
+            self._import_and_add(name, module, partial(importlib.import_module, module))
 
     def _load_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):

@@ -7,6 +7,7 @@ listing backends never imports a provider SDK.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ class BackendSpec:
     type: str
     title: str
     factory: str | Callable[..., Backend]
-    params: type[BackendParams] = BackendParams
+    params: builtins.type[BackendParams] = BackendParams  # `type` is a field name here
     capabilities: frozenset[Capability] = frozenset()
     tool_flags: Mapping[str, FlagSupport] = field(default_factory=dict)
     env_vars: tuple[str, ...] = ()

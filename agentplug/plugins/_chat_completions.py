@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.backend import BaseBackend
 from ..core.errors import StreamError
@@ -14,7 +14,10 @@ from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart, 
 from ..core.tools import ToolDef, parse_arguments
 from ..core.usage import Usage
 from ..formats import openai_chat
-from ._openai_client import cached_client, open_client, map_error, openai_module
+from ._openai_client import cached_client, map_error, open_client, openai_module
+
+if TYPE_CHECKING:
+    from .chatcompletion import ChatCompletionParams
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_calls",
          "function_call": "tool_calls", "content_filter": "content_filter"}
@@ -170,6 +173,8 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
 
 class GenericChatBackend(ChatCompletionsBackend):
     """``type: chatcompletion``: any OpenAI-compatible endpoint, or a named preset."""
+
+    params: ChatCompletionParams
 
     def client_settings(self) -> dict[str, Any]:
         from urllib.parse import urlsplit

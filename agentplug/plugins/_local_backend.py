@@ -11,11 +11,11 @@ call starts a fresh one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..core.errors import BackendError, ProviderError, StreamError
 from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
@@ -135,7 +135,8 @@ class LocalBackend(CompatChatBackend):
         self._log_mark = server.log_size()
         try:
             # aclosing: leaving early (cancel, break) closes the HTTP stream now, not at GC.
-            async with aclosing(super().stream(messages, tools)) as events:
+            inner = cast(AsyncGenerator[Event, None], super().stream(messages, tools))
+            async with aclosing(inner) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         chunks += 1

@@ -102,9 +102,9 @@ class ChatCompletionsSimulator(Simulator):
     def completion(self, request: RecordedRequest) -> Response:
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
-            body = reply.body.encode() if isinstance(reply.body, str) else reply.body
-            return Response(reply.status, reply.headers, body)
-        body = request.body if isinstance(request.body, dict) else {}
+            raw = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            return Response(reply.status, reply.headers, raw)
+        body: dict[str, Any] = request.body if isinstance(request.body, dict) else {}
         model = reply.model or body.get("model") or self.models[0]
         cid = f"chatcmpl-sim{next(self._ids)}"
         if body.get("stream"):
@@ -176,11 +176,12 @@ class ChatCompletionsSimulator(Simulator):
                  "function": {"name": c.name, "arguments": c.arguments
                               if isinstance(c.arguments, str) else json.dumps(c.arguments)}}
                 for c in reply.tool_calls]
-        completion = {"id": cid, "object": "chat.completion", "created": int(time.time()),
-                      "model": model, "system_fingerprint": "fp_sim",
-                      "choices": [{"index": 0, "message": message, "logprobs": None,
-                                   "finish_reason": self._finish(reply)}],
-                      "usage": self._usage(reply, body)}
+        completion: dict[str, Any] = {
+            "id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "system_fingerprint": "fp_sim",
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": self._finish(reply)}],
+            "usage": self._usage(reply, body)}
         if self.dialect == "llama_cpp":
             del completion["system_fingerprint"]
             for detail in ("prompt_tokens_details", "completion_tokens_details"):

@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from .script import Fault, RawResponse, Reply, ScriptEntry
 
+HOST = "127.0.0.1"  # simulators never listen beyond this machine
+
 
 @dataclass(slots=True)
 class RecordedRequest:
@@ -87,9 +89,7 @@ class Simulator:
     # lifecycle ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "simulator not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self.port}"
 
     @property
     def port(self) -> int:
@@ -98,7 +98,7 @@ class Simulator:
 
     def start(self, port: int = 0) -> Simulator:
         handler = type("Handler", (_Handler,), {"simulator": self})
-        self._server = _Server(("127.0.0.1", port), handler)
+        self._server = _Server((HOST, port), handler)
         self._stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True,

@@ -14,9 +14,10 @@ still runs: stdin EOF, SIGTERM, SIGKILL) and disconnects, which ends the CLI pro
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 _TURN_END = object()
@@ -70,9 +71,10 @@ class Session:
         with contextlib.suppress(RuntimeError):  # the caller's loop is gone: nobody listens
             self._caller.call_soon_threadsafe(fn, *args)
 
-    async def _bridge(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    async def _bridge(self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
         assert self._caller is not None
-        future = asyncio.run_coroutine_threadsafe(fn(*args), self._caller)
+        future: concurrent.futures.Future[Any] = asyncio.run_coroutine_threadsafe(
+            fn(*args), self._caller)
         return await asyncio.wrap_future(future)
 
     async def _run(self, ready: asyncio.Future[None]) -> None:
