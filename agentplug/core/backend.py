@@ -4,25 +4,22 @@ Stateless backends receive the whole history on every call. Stateful backends (a
 session, an AG2 conversation) keep their own history and run their own tools: they receive
 only the messages added since their last call, and their ``Done`` never asks the agent to
 run tools. A stateful backend that can offer the agent's own tools to its model defines
-``bind_tools(runner: ToolRunner)``: the Agent calls it once on open with a callable that runs
+``bind_tools(runner: tools.ToolRunner)``: the Agent calls it once on open with a callable that runs
 any of its tools by name (``Agent.call_tool``); ``stream`` still receives their ``ToolDef``s.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .events import Event
-from .messages import JSON, Message
-from .tools import ToolDef, ToolOutput
+from .messages import Message
+from .tools import ToolDef
 
 if TYPE_CHECKING:
     from .params import BackendParams
     from .registry import BackendSpec
-
-ToolRunner = Callable[[str, JSON], Awaitable[ToolOutput]]
-"""Runs one of the agent's tools by name: what ``bind_tools`` receives."""
 
 
 @runtime_checkable

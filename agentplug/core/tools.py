@@ -162,12 +162,15 @@ class FunctionToolset:
         return await self._tools[name](arguments)
 
 
+ToolRunner = Callable[[str, JSON], Awaitable[ToolOutput]]
+"""Runs a tool by name (``Agent.call_tool``): what ``RunnerToolset`` and ``bind_tools`` take."""
+
+
 class RunnerToolset:
     """Tools defined elsewhere and run by a callable: how a stateful backend that drives an
     inner agent (``ag2`` with ``llm:``) hands its outer agent's tools to that agent's model."""
 
-    def __init__(self, defs: Sequence[ToolDef],
-                 runner: Callable[[str, JSON], Awaitable[ToolOutput]]) -> None:
+    def __init__(self, defs: Sequence[ToolDef], runner: ToolRunner) -> None:
         self._defs = list(defs)
         self._runner = runner
 

@@ -18,8 +18,7 @@ from ..core.backend import BaseBackend
 from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
 from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
 from ..core.requirements import require
-from ..core.backend import ToolRunner
-from ..core.tools import RunnerToolset, ToolDef, Toolset
+from ..core.tools import RunnerToolset, ToolDef, ToolRunner, Toolset
 from ..core.usage import Usage
 from .ag2 import AG2Params
 

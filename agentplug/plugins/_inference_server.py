@@ -22,7 +22,7 @@ from ..core.errors import ProviderConnectionError
 from ..core.events import Done, Event, Notice, ReasoningDelta, TextDelta
 from ..core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
 from ..core.tools import ToolDef
-from ._openai_client import open_client, openai_module
+from ._openai_client import openai_module
 from ._openai_compatible import CompatChatBackend
 from ._server_params import InferenceServerParams
 
@@ -70,7 +70,7 @@ class InferenceServerBackend(CompatChatBackend):
                                           if other else ""),
                                   "warning" if other else "info")
             log.info(self._notice.message)
-            await open_client(self.client_factory(), "chat.completions", **self.client_settings())
+            await super().open()  # the shared Chat Completions client, for the URL found
             return
         raise ProviderConnectionError(
             " or ".join(tried),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from agentplug.core.agent import Agent
-from agentplug.core.backend import BaseBackend, ToolRunner
+from agentplug.core.backend import BaseBackend
 from agentplug.core.events import Done, Event, ToolResult
 from agentplug.core.messages import AssistantMessage, Message, TextPart
 from agentplug.core.registry import BackendSpec
 from agentplug.core.params import BackendParams
-from agentplug.core.tools import ToolDef
+from agentplug.core.tools import ToolDef, ToolRunner
 
 SPEC = BackendSpec(type="runs_tools", title="t", factory="x:y")
 

@@ -12,9 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...core.backend import ToolRunner
 from ...core.params import MCPServerConfig
-from ...core.tools import ToolDef
+from ...core.tools import ToolDef, ToolRunner
 from ...plugins.claude_code import ClaudeCodeParams
 from .tools import SERVER_NAME, sdk_server
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...core.backend import ToolRunner
 from ...core.messages import ImagePart, TextPart
-from ...core.tools import ToolDef, ToolOutput
+from ...core.tools import ToolDef, ToolOutput, ToolRunner
 
 SERVER_NAME = "agentplug"
 PREFIX = f"mcp__{SERVER_NAME}__"

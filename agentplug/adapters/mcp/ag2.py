@@ -26,7 +26,8 @@ class MCPToolError(Exception):
 
 def ag2_tools(toolset: Toolset, *, loop: asyncio.AbstractEventLoop | None = None
               ) -> list[Any]:
-    """One ``autogen.tools.Tool`` per tool of an open toolset, named ``mcp__<server>__<tool>``.
+    """One ``autogen.tools.Tool`` per tool of an open toolset, under the toolset's names
+    (``mcp__<server>__<tool>`` for MCP servers).
 
     ``loop``: the loop the toolset was opened on (default: the running loop).
     """
