@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..core.backend import BaseBackend
 from ..core.errors import StreamError
@@ -168,7 +169,12 @@ def _usage(u: Any) -> Usage:
     )
 
 
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def is_local(url: str | None) -> bool:
+    """A server on this machine: it ignores the API key, though the SDK insists on one."""
+    return (urlsplit(url or "").hostname or "") in LOCAL_HOSTS
 
 
 class GenericChatBackend(ChatCompletionsBackend):
@@ -177,8 +183,6 @@ class GenericChatBackend(ChatCompletionsBackend):
     params: ChatCompletionParams
 
     def client_settings(self) -> dict[str, Any]:
-        from urllib.parse import urlsplit
-
         from ..core.requirements import resolve_api_key
         from ._openai_client import client_settings
 
@@ -187,8 +191,7 @@ class GenericChatBackend(ChatCompletionsBackend):
             self.spec, p.base_url)
         base_url = p.base_url or (preset.base_url if preset else None)
         env_vars = (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
-        local = urlsplit(base_url or "").hostname in {h.strip("[]") for h in LOCAL_HOSTS}
-        # Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
+        local = is_local(base_url)
         key = resolve_api_key(p, env_vars, self.name, required=not local) or "not-needed"
         return client_settings(base_url=base_url, api_key=key, max_retries=p.max_retries,
                                timeout=p.timeout, headers=p.headers)

@@ -17,7 +17,8 @@ from ..core.messages import Message
 from ..core.tools import ToolDef
 from ._lms_cli import Lifecycle, Lms, bootstrap, locate
 from ._openai_client import openai_module
-from ._openai_compatible import CompatChatBackend, is_local
+from ._chat_completions import is_local
+from ._openai_compatible import CompatChatBackend
 from .lmstudio import DEFAULT_PORT, LMStudioParams
 
 

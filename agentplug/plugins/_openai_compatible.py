@@ -8,19 +8,13 @@ under the user's ``extra_body`` (which wins, so any provider field can be overri
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from ..core.requirements import resolve_api_key
-from ._chat_completions import ChatCompletionsBackend
+from ._chat_completions import ChatCompletionsBackend, is_local
 from ._compat_params import CompatParams
 from ._openai_client import client_settings
 
 _SAMPLING = ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty")
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
-def is_local(url: str | None) -> bool:
-    return (urlsplit(url or "").hostname or "") in LOCAL_HOSTS
 
 
 class CompatChatBackend(ChatCompletionsBackend):
