@@ -19,6 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from _markdown import table, write_section  # bench/ is on sys.path: these run as scripts
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -142,10 +144,7 @@ def startup_rows() -> list[tuple[str, str, str, str, str]]:
 
 
 def render(rows: list[tuple[str, str, str, str, str]]) -> str:
-    head = ("measure", "raw SDK", "agentplug", "ratio", "target")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+    return table(("measure", "raw SDK", "agentplug", "ratio", "target"), rows)
 
 
 async def main_async() -> list[tuple[str, str, str, str, str]]:
@@ -170,8 +169,6 @@ def main() -> None:
     print(table)
     if args.write:
         import platform
-
-        from _markdown import write_section
 
         write_section(Path(args.write), SECTION, (
             f"Measured by `python bench/chat_completions.py --write {args.write}` on "

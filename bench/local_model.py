@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _markdown import table, write_section  # bench/ is on sys.path: these run as scripts
+
 PROMPT = "Write three short sentences about the sea."
 MAX_TOKENS = 48
 SECTION = "## Local model: `local` vs the raw openai SDK"
@@ -136,10 +138,8 @@ def cold_cli() -> tuple[float, float]:
 
 
 def render(rows: list[tuple[str, str, str, str]], info: dict[str, str], runs: int) -> str:
-    head = ("measure", "raw openai SDK", "agentplug `local`", "ratio")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return (f"{SECTION}\n\nMeasured by `python bench/local_model.py --write "
+    """The section's body (under ``SECTION``)."""
+    return (f"Measured by `python bench/local_model.py --write "
             f"docs/performance.md` on {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}: model {info['model']} on llama-cpp-python's server, "
             f"prompt {PROMPT!r}, temperature 0, max_tokens {MAX_TOKENS} (median answer "
@@ -148,7 +148,7 @@ def render(rows: list[tuple[str, str, str, str]], info: dict[str, str], runs: in
             f"{info['ready']}, once per process and model; later agents share it. The "
             "model's speed is the server's: on a 2-core machine shared with other jobs these "
             "ratios moved by about ±15 % either way between runs.\n\n"
-            + "\n".join(lines) + "\n")
+            + table(("measure", "raw openai SDK", "agentplug `local`", "ratio"), rows) + "\n")
 
 
 def main() -> None:
@@ -161,13 +161,10 @@ def main() -> None:
     first, total = cold_cli()
     rows.append(("`agentplug run \"What is the capital of France?\"`, new process (no key): "
                  "first answer byte / exit", "", f"{first:.1f} s / {total:.1f} s", ""))
-    section = render(rows, info, args.runs)
-    print(section)
+    body = render(rows, info, args.runs)
+    print(f"{SECTION}\n\n{body}")
     if args.write:
-        from _markdown import write_section
-
-        heading, _, body = section.partition("\n")
-        write_section(Path(args.write), heading, body)
+        write_section(Path(args.write), SECTION, body)
 
 
 if __name__ == "__main__":
