@@ -3,29 +3,88 @@
 Every problem is reported at once, each with file, line and key path
 (``agents[1].backend.enable_code_execution``) and a hint where one helps.
 ``${VAR}`` and ``${VAR:-default}`` are expanded in every string value.
+
+Hostile input cannot knock the loader over: the text's size, its nesting depth and the size
+of what its aliases expand to are bounded before anything walks the tree, and every failure
+(of YAML, of a value, of a plugin's validator) becomes a located ``ConfigError``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, ConfigIssue, UnknownBackendError
-from .params import TOOL_FLAGS, BackendParams
+from .custom_tools import check_tool, resolve_path
+from .params import GENERATION_FLAGS, TOOL_FLAGS, BackendParams, StrictModel
+from .redact import looks_secret, register
 from .registry import BackendSpec, Registry
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_AGENT_KEYS = {"id", "backend", "system_message", "max_tool_rounds"}
-# MassGen keys for its orchestrator and UI: accepted so MassGen configs load, not used here.
-_IGNORED_TOP = {"ui", "orchestrator", "timeout_settings"}
-_TOP_KEYS = {"agent", "agents", "team"} | _IGNORED_TOP
+MAX_CONFIG_BYTES = 1 << 20
+"""A config file larger than 1 MiB is refused before it is parsed."""
+MAX_DEPTH = 64
+"""Nesting deeper than this is refused (PyYAML and every tree walk recurse)."""
+MAX_NODES = 100_000
+"""Values after alias expansion: an alias is fine, a fan-out of aliases (a bomb) is not."""
+MAX_EXPANDED_CHARS = 4 << 20
+"""Characters in scalars after alias expansion (a long string aliased many times)."""
+
+# A default stops at the next `${`, so a text of unclosed `${A:-` scans in linear time.
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]{0,255})(?::-((?:[^}$]|\$(?!\{))*))?\}")
+
+
+class ToolsetRef(BaseModel):
+    """``toolsets: [name]`` or ``[{name: ..., option: ...}]``: a plugin's named toolset and the
+    options its factory takes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class _AgentFields(StrictModel):
+    """An agent entry's own keys (the backend is validated by its plugin's params model).
+    Add new agent-level keys here: the loader accepts exactly these."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    id: str | None = None
+    backend: Any = None
+    system_message: str | None = None
+    append_system_prompt: str | None = None  # MassGen's: added after system_message
+    max_tool_rounds: int = Field(10, ge=0, le=1000)
+    toolsets: list[ToolsetRef] = Field(default_factory=list)
+
+    @field_validator("max_tool_rounds", mode="before")
+    @classmethod
+    def _not_a_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read `true` as 1
+            raise ValueError("a number of rounds, not true/false")
+        return value
+
+
+_AGENT_KEYS = set(_AgentFields.model_fields)
+# MassGen keys for its orchestrator, UI and memory: accepted so MassGen configs load, not
+# used here. Any other top-level key is accepted too, with a notice (MassGen grows new ones).
+_IGNORED_TOP = {"ui", "orchestrator", "timeout_settings", "display", "memory"}
+_TOP_KEYS = {"agent", "agents", "team"}
 
 
 @dataclass(slots=True)
@@ -36,14 +95,30 @@ class AgentConfig:
     system_message: str | None = None
     max_tool_rounds: int = 10
     key_path: str = ""
+    toolsets: list[ToolsetRef] = field(default_factory=list)
+    # Lines of the source file by key path, for checks made after loading (MCP security).
+    locator: _Locator | None = field(default=None, repr=False, compare=False)
+
+    def issue(self, path: tuple[str | int, ...], message: str, hint: str | None = None
+              ) -> ConfigIssue:
+        """A located issue at a key path under this agent's backend."""
+        full = (*_split(self.key_path), "backend", *path)
+        if self.locator is None:
+            return ConfigIssue(format_path(full), message, hint=hint)
+        return self.locator.issue(full, message, hint)
 
 
 @dataclass(slots=True)
 class Config:
     agents: list[AgentConfig]
     source: str | None = None
-    team: dict[str, Any] | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
+    # Raw sections hold keys in the clear: kept out of reprs (logs, tracebacks).
+    team: dict[str, Any] | None = field(default=None, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Not errors: ignored top-level sections; unset variables when the loader was told
+    # not to require them (`agentplug check` without --strict).
+    notices: list[ConfigIssue] = field(default_factory=list)
+    warnings: list[ConfigIssue] = field(default_factory=list)
 
     def agent(self, agent_id: str | None = None) -> AgentConfig:
         if agent_id is None:
@@ -97,13 +172,20 @@ def expand_env(value: Any, path: tuple[str | int, ...], missing: list[tuple[tupl
     if isinstance(value, str):
         def sub(m: re.Match[str]) -> str:
             name, default = m.group(1), m.group(2)
+            if name == "cwd":
+                return m.group(0)  # MassGen's placeholder for the agent's cwd (params.py)
             if name in os.environ:
+                if looks_secret(name):
+                    register(os.environ[name])
                 return os.environ[name]
             if default is not None:
                 return default
             missing.append((path, name))
             return m.group(0)
-        return _VAR.sub(sub, value)
+        expanded = _VAR.sub(sub, value)
+        if path and looks_secret(path[-1]) and not _VAR.search(expanded):
+            register(expanded)  # a literal key (an unset ${VAR} is reported, not hidden)
+        return expanded
     if isinstance(value, dict):
         return {k: expand_env(v, (*path, k), missing) for k, v in value.items()}
     if isinstance(value, list):
@@ -120,38 +202,56 @@ def load_dotenv_once(directory: Path | None = None) -> None:
         load_dotenv(path, override=False)
 
 
-def load_config(path: str | os.PathLike[str], registry: Registry | None = None) -> Config:
+def load_config(path: str | os.PathLike[str], registry: Registry | None = None, *,
+                require_env: bool = True) -> Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(ConfigIssue("", f"config file not found: {path}"))
-    text = path.read_text(encoding="utf-8")
-    return parse_config(text, registry, source=str(path))
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(_too_big(size, str(path)))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(ConfigIssue("", f"cannot read the config: {exc.strerror or exc}",
+                                      str(path))) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(ConfigIssue("", f"not UTF-8 text (byte {exc.start})", str(path),
+                                      line, "save the file as UTF-8")) from None
+    return parse_config(text, registry, source=str(path), require_env=require_env)
 
 
-def parse_config(text: str, registry: Registry | None = None, *, source: str | None = None
-                 ) -> Config:
+def _too_big(size: int, source: str | None) -> ConfigIssue:
+    return ConfigIssue("", f"the config is {size:,} bytes; the limit is "
+                           f"{MAX_CONFIG_BYTES:,}", source, hint="a config this large is "
+                           "not a hand-written config: check the file name")
+
+
+def parse_config(text: str, registry: Registry | None = None, *, source: str | None = None,
+                 require_env: bool = True) -> Config:
+    """``require_env=False``: an unset ``${VAR}`` is a warning (``Config.warnings``), not an
+    error, so a config can be checked where its secrets are not (CI)."""
     if registry is None:
         from .host import default_host
 
         registry = default_host().registry
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(ConfigIssue("", f"invalid YAML: {exc}", source,
-                                      mark.line + 1 if mark else None)) from None
+    node, data = load_yaml(text, source)
     loc = _Locator(node, source)
     if not isinstance(data, dict):
         raise ConfigError(loc.issue((), "a config is a mapping with `agent:` or `agents:`"))
     missing: list[tuple[tuple, str]] = []
     data = expand_env(data, (), missing)
-    issues = [loc.issue(p, f"environment variable {name} is not set",
-                        f"export {name}=... or add it to .env (or write ${{{name}:-default}})")
-              for p, name in missing]
-    for key in data:
-        if key not in _TOP_KEYS:
-            issues.append(_unknown_key(loc, (key,), key, _TOP_KEYS))
+    unset = [loc.issue(p, f"environment variable {name} is not set",
+                       f"export {name}=... or add it to .env (or write ${{{name}:-default}})")
+             for p, name in missing]
+    issues = list(unset) if require_env else []
+    notices = [loc.issue((key,), f"top-level `{key}` is "
+                         + ("MassGen's (orchestrator, UI or memory)" if key in _IGNORED_TOP
+                            else "not an agentplug key") + ": ignored")
+               for key in data if key not in _TOP_KEYS]
     if ("agent" in data) == ("agents" in data):
         issues.append(loc.issue((), "a config needs exactly one of `agent:` or `agents:`"))
         raise ConfigError(issues)
@@ -173,7 +273,117 @@ def parse_config(text: str, registry: Registry | None = None, *, source: str | N
         seen.add(agent.id)
     if issues:
         raise ConfigError(issues)
-    return Config(agents, source, data.get("team"), data)
+    return Config(agents, source, data.get("team"), data, notices=notices,
+                  warnings=[] if require_env else unset)
+
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LocatingLoader(_Loader):  # type: ignore[valid-type,misc]
+    """A safe loader whose value errors (``!!float nope``) carry the node's position."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short_tag(node.tag)} value: {exc}",
+                node.start_mark) from None
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def load_yaml(text: str, source: str | None = None) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, within bounds."""
+    size = len(text) if len(text) > MAX_CONFIG_BYTES else len(text.encode("utf-8", "replace"))
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(_too_big(size, source))
+    try:
+        _check_shape(text, source)
+        loader = _LocatingLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+        raise ConfigError(ConfigIssue(
+            "", f"invalid YAML: {exc.reason} (character U+{code:04X})", source,
+            text.count("\n", 0, exc.position) + 1,
+            "remove the control character, or quote it as an escape (\"\\x07\")")) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(_yaml_issue(exc, source)) from None
+    except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # bounds missed one
+        raise ConfigError(ConfigIssue("", f"cannot read this YAML ({type(exc).__name__})",
+                                      source)) from None
+    return node, data
+
+
+def _yaml_issue(exc: yaml.YAMLError, source: str | None) -> ConfigIssue:
+    # str(exc) quotes the offending source line, which may hold a key: build the text here.
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    message = " ".join(p for p in (problem, f"({context})" if context else None) if p)
+    column = f", column {mark.column + 1}" if mark is not None else ""
+    return ConfigIssue("", f"invalid YAML: {message or type(exc).__name__}{column}", source,
+                       mark.line + 1 if mark is not None else None)
+
+
+def _check_shape(text: str, source: str | None) -> None:
+    """Refuse deep nesting and alias bombs from the event stream, before any recursion.
+
+    Every collection's size is counted as if its aliases were expanded; the first alias
+    that takes a count past a bound is reported at its line.
+    """
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, chars) once expanded
+    stack: list[list[Any]] = []  # [anchor, nodes, chars] of each open collection
+    for event in _events(text):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise ConfigError(ConfigIssue(
+                    "", f"nested deeper than {MAX_DEPTH} levels", source,
+                    event.start_mark.line + 1, "a config is a few levels deep: "
+                    "check the brackets"))
+            stack.append([event.anchor, 1, 0])
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            weight = (1, len(event.value))
+            if event.anchor:
+                sizes[event.anchor] = weight
+        elif isinstance(event, yaml.AliasEvent):
+            weight = sizes.get(event.anchor or "", (1, 0))
+        elif isinstance(event, yaml.CollectionEndEvent) and stack:
+            anchor, nodes, chars = stack.pop()
+            weight = (nodes, chars)
+            if anchor:
+                sizes[anchor] = weight
+        else:
+            continue
+        if stack:
+            top = stack[-1]
+            top[1] += weight[0]
+            top[2] += weight[1]
+            if top[1] > MAX_NODES or top[2] > MAX_EXPANDED_CHARS:
+                raise ConfigError(ConfigIssue(
+                    "", f"aliases here expand to more than {MAX_NODES:,} values or "
+                    f"{MAX_EXPANDED_CHARS:,} characters", source, event.start_mark.line + 1,
+                    "an alias bomb, or a config that needs writing out without aliases"))
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
 
 
 def _split(key_path: str) -> tuple[str | int, ...]:
@@ -195,6 +405,11 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
     for key in raw:
         if key not in _AGENT_KEYS:
             issues.append(_unknown_key(loc, (*path, key), key, _AGENT_KEYS))
+    try:
+        fields = _AgentFields.model_validate(raw)
+    except ValidationError as exc:
+        issues.extend(loc.issue((*path, *err["loc"]), err["msg"]) for err in exc.errors())
+        fields = None
     backend = raw.get("backend")
     if not isinstance(backend, dict) or "type" not in backend:
         issues.append(loc.issue((*path, "backend"), "needs a mapping with `type`",
@@ -207,13 +422,39 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
         issues.append(loc.issue((*bpath, "type"), str(exc)))
         return None
     params = validate_params(spec, backend, bpath, loc, issues)
-    if params is None:
+    if fields is not None:
+        _check_toolsets(fields.toolsets, (*path, "toolsets"), loc, issues)
+    if params is None or fields is None:
         return None
+    before = len(issues)
+    base_dir = Path(loc.source).resolve().parent if loc.source else None
+    _check_custom_tools(params, bpath, loc, issues, base_dir)
+    _check_uploads(spec, params, bpath, loc, issues, base_dir)
+    if len(issues) > before:
+        return None
+    system = "\n\n".join(x for x in (fields.system_message, fields.append_system_prompt)
+                          if x) or None
     return AgentConfig(
-        id=str(raw.get("id") or ("agent" if n == 0 else f"agent{n + 1}")),
-        backend=params, spec=spec, system_message=raw.get("system_message"),
-        max_tool_rounds=int(raw.get("max_tool_rounds", 10)), key_path=format_path(path),
+        id=fields.id or ("agent" if n == 0 else f"agent{n + 1}"),
+        backend=params, spec=spec, system_message=system,
+        max_tool_rounds=fields.max_tool_rounds, key_path=format_path(path),
+        toolsets=fields.toolsets, locator=loc,
     )
+
+
+def _check_toolsets(refs: list[ToolsetRef], path: tuple[str | int, ...], loc: _Locator,
+                    issues: list[ConfigIssue]) -> None:
+    from .host import default_host
+
+    known = default_host().toolsets
+    for i, ref in enumerate(refs):
+        if ref.name not in known:
+            names = sorted(s.name for s in known)
+            close = get_close_matches(ref.name, names, n=1)
+            hint = (f"did you mean {close[0]!r}? " if close else "") + (
+                f"toolsets installed: {', '.join(names)}" if names else
+                "no plugin installed here declares a toolset")
+            issues.append(loc.issue((*path, i), f"unknown toolset {ref.name!r}", hint))
 
 
 def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | int, ...],
@@ -232,6 +473,11 @@ def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | i
             else:
                 issues.append(loc.issue(p, err["msg"]))
         return None
+    except Exception as exc:  # a plugin's validator broke on odd input: still located
+        issues.append(loc.issue(bpath, f"the {spec.type!r} backend could not check this "
+                                       f"config ({type(exc).__name__}: {exc})",
+                                "a bug in the plugin: please report it with this config"))
+        return None
     before = len(issues)
     for flag in TOOL_FLAGS:
         if getattr(params, flag):
@@ -244,7 +490,72 @@ def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | i
             issues.append(loc.issue((*bpath, flag),
                                     f"not supported by the {spec.type!r} backend: {why}",
                                     f"remove {flag} (see `agentplug backends`)"))
+    for flag in GENERATION_FLAGS:
+        if getattr(params, flag) and spec.flag(flag).support != "yes":
+            why = spec.flag(flag).reason or _NO_GENERATION.get(flag, "")
+            issues.append(loc.issue((*bpath, flag),
+                                    f"not supported by the {spec.type!r} backend: {why}",
+                                    f"remove {flag} (see `agentplug backends`)"))
     return params if len(issues) == before else None
+
+
+_NO_GENERATION = {
+    "enable_image_generation": "it has no image generation tool (the `openai` backend has "
+                               "the Responses image_generation tool)",
+    "enable_audio_generation": "none of its APIs returns generated audio to agentplug; give "
+                               "the agent a speech tool as custom_tools",
+    "enable_video_generation": "it has no video generation tool; give the agent a video tool "
+                               "(e.g. one calling OpenAI's Videos API) as custom_tools",
+    "enable_file_generation": "no provider API generates files as such; give the agent a "
+                              "file-writing tool as custom_tools",
+}
+
+
+def _check_custom_tools(params: BackendParams, bpath: tuple[str | int, ...], loc: _Locator,
+                        issues: list[ConfigIssue], base_dir: Path | None) -> None:
+    """Each tool's file, function and typed signature, read without running it; the path
+    is stored resolved so the agent loads what was checked."""
+    names: dict[str, tuple[str | int, ...]] = {}
+    for key in ("custom_tools", "tools"):
+        for i, entry in enumerate(getattr(params, key)):
+            epath = (*bpath, key, i)
+            resolved, problems = check_tool(entry, base_dir)
+            for pr in problems:
+                issues.append(loc.issue((*epath, pr.key), pr.message, pr.hint))
+            if resolved:
+                entry.path = resolved
+            for name, _, _ in entry.entries():
+                if name.startswith("mcp__"):
+                    issues.append(loc.issue((*epath, "name"), f"tool name {name!r} is in the "
+                                            "MCP tools' namespace (mcp__<server>__<tool>)",
+                                            "rename the tool"))
+                elif name in names:
+                    issues.append(loc.issue((*epath, "name"), f"two custom tools are named "
+                                            f"{name!r}", "give each tool its own `name`"))
+                names[name] = epath
+
+
+def _check_uploads(spec: BackendSpec, params: BackendParams, bpath: tuple[str | int, ...],
+                   loc: _Locator, issues: list[ConfigIssue], base_dir: Path | None) -> None:
+    if not params.upload_files:
+        return
+    if not spec.supports("vision"):
+        issues.append(loc.issue((*bpath, "upload_files"), f"the {spec.type!r} backend cannot "
+                                "take attachments (agentplug sends no image or document "
+                                "input through it)", "use openai, claude or gemini, or "
+                                "remove upload_files"))
+        return
+    for i, up in enumerate(params.upload_files):
+        if up.is_url:
+            continue
+        found = resolve_path(up.location, base_dir)
+        if found is None:
+            issues.append(loc.issue((*bpath, "upload_files", i, f"{up.kind}_path"),
+                                    f"file {up.location!r} not found",
+                                    "give a path relative to the config file or the working "
+                                    "directory, or an http(s) URL"))
+        else:
+            setattr(up, f"{up.kind}_path", str(found))
 
 
 def params_from_dict(spec: BackendSpec, raw: dict[str, Any]) -> BackendParams:

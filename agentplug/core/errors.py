@@ -6,7 +6,8 @@
     │   ├── UnknownBackendError       no plugin declares this backend type
     │   ├── UnsupportedCapabilityError an enable_* flag the backend cannot honour
     │   ├── MissingKeyError           no API key in the config or the environment
-    │   └── MissingExtraError         the optional SDK is not installed
+    │   ├── MissingExtraError         the optional SDK is not installed
+    │   └── BudgetExceededError       a turn refused: max_cost_usd / max_tokens_total spent
     ├── PluginError                   a plugin failed to load or declared something invalid
     └── BackendError                  runtime failures talking to a model
         ├── ProviderError             the provider answered with an error (status, body)
@@ -16,19 +17,29 @@
         └── StreamError               the stream broke off or carried a malformed chunk
 
 Runtime errors inside a turn reach users as ``ErrorEvent``s; ``Agent.run`` raises them.
+Every message is passed through ``redact``: a key quoted back by a provider never shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .redact import redact, redact_value
+
 
 class AgentplugError(Exception):
-    """Base of every error agentplug raises on purpose."""
+    """Base of every error agentplug raises on purpose; its text has secrets redacted."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class UsageError(AgentplugError):
     """The caller asked for something that cannot work; fix the input and retry."""
+
+
+class BudgetExceededError(UsageError):
+    """A turn was refused before it started: a budget the caller set is spent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +57,7 @@ class ConfigIssue:
         head = f"{where}: " if where else ""
         key = f"{self.key_path}: " if self.key_path else ""
         tail = f"\n    hint: {self.hint}" if self.hint else ""
-        return f"{head}{key}{self.message}{tail}"
+        return redact(f"{head}{key}{self.message}{tail}")
 
 
 class ConfigError(UsageError):
@@ -113,7 +124,7 @@ class BackendError(AgentplugError):
 class ProviderError(BackendError):
     def __init__(self, message: str, *, status: int | None = None, body: object = None,
                  retryable: bool | None = None) -> None:
-        self.status, self.body = status, body
+        self.status, self.body = status, redact_value(body)
         if retryable is not None:
             self.retryable = retryable
         elif status is not None:

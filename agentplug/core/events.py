@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .messages import AssistantMessage, Part, ToolCallPart
+from .redact import redact
 from .usage import Usage
 
 StopReason = Literal[
@@ -129,8 +130,8 @@ class ErrorEvent:
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorEvent:
-        return cls(
-            message=str(exc) or type(exc).__name__,
+        return cls(  # an SDK's own exception text may quote the key: redacted
+            message=redact(str(exc)) or type(exc).__name__,
             error_type=type(exc).__name__,
             retryable=bool(getattr(exc, "retryable", False)),
             status=getattr(exc, "status", None),

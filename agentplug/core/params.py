@@ -6,13 +6,84 @@ rejected (with a did-you-mean suggestion made by the config loader).
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator,
+)
+
+from .custom_tools import CustomToolConfig
+from .redact import looks_secret, register
+
+CWD_PLACEHOLDER = "${cwd}"
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SecretValues(dict[str, str]):
+    """A plain ``dict`` (readers pass it on unchanged) whose repr hides the values: MCP
+    servers' ``env`` and ``headers`` carry tokens. Credential-looking entries are registered
+    for redaction."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: '**********'" for k in self) + "}"
+
+    __str__ = __repr__
+
+
+def _secret_values(value: dict[str, str]) -> dict[str, str]:
+    for k, v in value.items():
+        if looks_secret(k):
+            register(v)
+    return SecretValues(value)
+
+
+SecretMap = Annotated[dict[str, str], AfterValidator(_secret_values)]
+"""``env:`` / ``headers:`` values, hidden in reprs."""
+Secret = SecretStr | None
+"""A key: ``**********`` in reprs and dumps; ``resolve_api_key`` hands out the value (and
+registers it for redaction)."""
+
+
+SecurityLevel = Literal["strict", "moderate", "permissive"]
+# MassGen's guides also write these; MassGen reads any unknown level as strict.
+SECURITY_LEVEL_ALIASES = {"high": "strict", "medium": "moderate", "low": "permissive"}
+
+
+class MCPEnvPolicy(StrictModel):
+    """``security.env``: which of the server's ``env`` entries it is given."""
+
+    mode: Literal["allowlist", "denylist"] = "denylist"
+    allowed_vars: list[str] = Field(default_factory=list)
+    denied_vars: list[str] = Field(default_factory=list)
+    max_key_length: int = Field(100, gt=0)
+    max_value_length: int = Field(1000, gt=0)
+
+
+class MCPSecurity(StrictModel):
+    """``security:`` of an MCP server (MassGen's security levels); checked before the server
+    starts by ``agentplug.adapters.mcp.security``."""
+
+    level: SecurityLevel = "strict"
+    allowed_executables: list[str] | None = None
+    allow_localhost: bool | None = Field(None, description="default: only at permissive")
+    allow_private_ips: bool | None = Field(None, description="default: only at permissive")
+    allowed_hostnames: list[str] | None = None
+    resolve_dns: bool = False
+    env: MCPEnvPolicy | None = None
+    max_command_length: int = Field(1000, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _level_alias(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("level"), str):
+            level = value["level"].lower()
+            value = {**value, "level": SECURITY_LEVEL_ALIASES.get(level, level)}
+        return value
 
 
 class MCPServerConfig(StrictModel):
@@ -22,16 +93,17 @@ class MCPServerConfig(StrictModel):
     type: Literal["stdio", "streamable-http", "http", "sse"] = "stdio"
     command: str | None = None
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
+    env: SecretMap = Field(default_factory=dict)
     cwd: str | None = None
     url: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: SecretMap = Field(default_factory=dict)
     timeout: float = Field(30.0, gt=0, description="seconds per tool call")
     startup_timeout: float = Field(30.0, gt=0, description="seconds to start and initialize")
     required: bool = Field(False, description="fail the agent if this server cannot start")
     allowed_tools: list[str] | None = None
     disallowed_tools: list[str] | None = None
     exclude_tools: list[str] | None = None
+    security: MCPSecurity | None = None
 
     @model_validator(mode="after")
     def _transport_fields(self) -> MCPServerConfig:
@@ -42,12 +114,42 @@ class MCPServerConfig(StrictModel):
         return self
 
 
+class UploadFile(StrictModel):
+    """One ``upload_files`` entry (MassGen's shape): a local path or an http(s) URL under
+    the key that says what it is."""
+
+    file_path: str | None = None
+    image_path: str | None = None
+    audio_path: str | None = None
+    video_path: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UploadFile:
+        given = [k for k in type(self).model_fields if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of file_path, image_path, audio_path, "
+                             "video_path")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in type(self).model_fields if getattr(self, k)).split("_")[0]
+
+    @property
+    def location(self) -> str:
+        return str(getattr(self, f"{self.kind}_path"))
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+
 class BackendParams(StrictModel):
     """Keys every backend accepts (MassGen's common backend keys)."""
 
     type: str
     model: str | None = None
-    api_key: str | None = None
+    api_key: Secret = None
     base_url: str | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, gt=0)
@@ -63,6 +165,39 @@ class BackendParams(StrictModel):
     cwd: str | None = None
     max_retries: int | None = Field(None, ge=0, description="SDK retries on 408/429/5xx")
     timeout: float | None = Field(None, gt=0, description="seconds per request")
+    custom_tools: list[CustomToolConfig] = Field(
+        default_factory=list, description="Python functions as tools (MassGen's shape)")
+    tools: list[CustomToolConfig] = Field(
+        default_factory=list, description='short form: ["pkg.mod:fn", "./tools.py:fn"]')
+    upload_files: list[UploadFile] = Field(
+        default_factory=list, description="images and documents sent with the first prompt")
+    enable_image_generation: bool = False
+    enable_audio_generation: bool = False
+    enable_video_generation: bool = False
+    enable_file_generation: bool = False
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _server_mapping(cls, value: Any) -> Any:
+        # Claude Code's own shape: {name: {type, command, ...}}
+        if isinstance(value, dict):
+            return [{"name": k, **v} if isinstance(v, dict) else v for k, v in value.items()]
+        return value
+
+    @model_validator(mode="after")
+    def _cwd_placeholder(self) -> BackendParams:
+        # MassGen's ${cwd} in a server's args/env/cwd is the agent's working directory.
+        if not any(CWD_PLACEHOLDER in x for s in self.mcp_servers
+                   for x in [*s.args, *s.env.values(), s.cwd or ""]):
+            return self
+        here = str(Path(self.cwd).expanduser().resolve()) if self.cwd else os.getcwd()
+        for s in self.mcp_servers:
+            s.args = [a.replace(CWD_PLACEHOLDER, here) for a in s.args]
+            if s.cwd:
+                s.cwd = s.cwd.replace(CWD_PLACEHOLDER, here)
+            for k, v in s.env.items():
+                s.env[k] = v.replace(CWD_PLACEHOLDER, here)
+        return self
 
     @model_validator(mode="after")
     def _unique_mcp_server_names(self) -> BackendParams:
@@ -75,3 +210,5 @@ class BackendParams(StrictModel):
 
 
 TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")
+GENERATION_FLAGS = ("enable_image_generation", "enable_audio_generation",
+                    "enable_video_generation", "enable_file_generation")

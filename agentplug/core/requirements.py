@@ -8,6 +8,7 @@ from types import ModuleType
 
 from .errors import MissingExtraError, MissingKeyError
 from .params import BackendParams
+from .redact import register
 
 
 def require(module: str, extra: str) -> ModuleType:
@@ -22,11 +23,18 @@ def require(module: str, extra: str) -> ModuleType:
 
 def resolve_api_key(params: BackendParams, env_vars: tuple[str, ...] | list[str],
                     backend: str, *, required: bool = True) -> str | None:
-    """The key from the config, else the first env var set; MissingKeyError if required."""
+    """The key from the config, else the first env var set; MissingKeyError if required.
+
+    The one place a backend reads its key in the clear: it is registered for redaction, so
+    a provider quoting it back in an error body never shows it to the user.
+    """
     if params.api_key:
-        return params.api_key
+        key = params.api_key.get_secret_value()
+        register(key)
+        return key
     for name in env_vars:
         if os.environ.get(name):
+            register(os.environ[name])
             return os.environ[name]
     if required:
         raise MissingKeyError(backend, env_vars)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+import time
 
 import pytest
 
 from agentplug import ConfigError, parse_config
-from agentplug.core.config import load_config, load_dotenv_once
+from agentplug.core.config import MAX_CONFIG_BYTES, MAX_DEPTH, load_config, load_dotenv_once
+from agentplug.core.params import BackendParams
+from agentplug.core.registry import BackendSpec, Registry
 
 
 def parse(text: str):
@@ -65,7 +68,8 @@ def test_env_expansion_with_default_and_set(monkeypatch):
             base_url: https://api.cerebras.ai/v1
             api_key: ${CEREBRAS_API_KEY}
         """).agent()
-    assert agent.backend.api_key == "sk-test"  # never sent literally, unlike MassGen
+    assert agent.backend.api_key.get_secret_value() == "sk-test"  # never sent literally
+    assert "sk-test" not in repr(agent)
     assert agent.backend.model == "gpt-oss-120b"
 
 
@@ -137,8 +141,8 @@ def test_all_issues_reported_at_once():
 
 
 def test_exactly_one_of_agent_or_agents():
-    (issue,) = issues_of("foo: 1\n")[1:]
-    assert "exactly one of `agent:` or `agents:`" in issue
+    issues = issues_of("foo: 1\n")
+    assert any("exactly one of `agent:` or `agents:`" in issue for issue in issues)
 
 
 def test_invalid_yaml_is_located():
@@ -171,3 +175,124 @@ def test_dotenv_loaded_without_overriding(tmp_path, monkeypatch):
 def test_missing_file():
     with pytest.raises(ConfigError, match="config file not found"):
         load_config("/nonexistent/agentplug.yaml")
+
+
+# Hostile input (issue 14): each class of crash a fuzzer found is a located error now.
+
+BACKEND = "  backend: {type: chatcompletion, model: m, base_url: http://x}\n"
+
+
+def one_issue(text: str):
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="cfg.yaml")
+    (issue,) = info.value.issues
+    return issue
+
+
+def test_alias_bomb_is_a_located_error_and_quick():
+    # Nine levels of nine aliases: 9**9 values once expanded, from a few hundred bytes.
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]"
+                                 for i in range(1, 10)]
+    start = time.monotonic()
+    issue = one_issue("\n".join(lines) + "\n")
+    assert time.monotonic() - start < 2
+    assert issue.file == "cfg.yaml" and issue.line is not None and issue.line <= 10
+    assert "aliases here expand to more than" in issue.message
+
+
+def test_alias_reuse_loads():
+    text = "agents:\n  - id: a\n    backend: &b {type: chatcompletion, model: m, " \
+           "base_url: http://x}\n  - id: b\n    backend: *b\n"
+    assert [a.id for a in parse_config(text).agents] == ["a", "b"]
+
+
+@pytest.mark.parametrize("text", [
+    "agent: " + "[" * 5000 + "]" * 5000,
+    "agent: " + "{a: " * 3000 + "1" + "}" * 3000,
+    "agent:\n" + "".join("  " * i + "k:\n" for i in range(1, 400)),
+])
+def test_deep_nesting_is_a_located_error(text):
+    issue = one_issue(text)  # ours at MAX_DEPTH, or libyaml's own limit when it scans ahead
+    assert f"nested deeper than {MAX_DEPTH} levels" in issue.message \
+        or "exceeded maximum nesting depth" in issue.message
+    assert issue.line is not None
+
+
+def test_bad_tag_value_is_a_located_error():
+    issue = one_issue("agent:\n  max_tool_rounds: !!float nope\n" + BACKEND)
+    assert (issue.line, issue.file) == (2, "cfg.yaml")
+    assert "cannot read !!float value" in issue.message
+
+
+@pytest.mark.parametrize("value", ["'*'", "[]", "{a: 1}", "-1", "1e9", "true"])
+def test_max_tool_rounds_is_validated(value):
+    issue = one_issue(f"agent:\n  max_tool_rounds: {value}\n" + BACKEND)
+    assert (issue.line, issue.key_path) == (2, "agent.max_tool_rounds")
+
+
+@pytest.mark.parametrize("field,value", [("id", "[a]"), ("system_message", "{a: 1}")])
+def test_agent_fields_are_validated(field, value):
+    issue = one_issue(f"agent:\n  {field}: {value}\n" + BACKEND)
+    assert (issue.line, issue.key_path) == (2, f"agent.{field}")
+
+
+def test_ag2_executor_type_as_a_list_is_a_located_error():
+    # Found by the fuzzer in agentplug/plugins/ag2.py: set(executor) on a list type.
+    issue = one_issue("agent:\n  backend:\n    type: ag2\n    code_execution_config:\n"
+                      "      executor: {type: [local, docker]}\n")
+    assert issue.key_path.startswith("agent.backend") and issue.line is not None
+    assert "TypeError" not in issue.message, "the ag2 params model should reject it itself"
+
+
+class _Fragile(BackendParams):
+    @classmethod
+    def model_validate(cls, obj, **kwargs):  # a plugin validator with a bug
+        raise TypeError("unhashable type: 'list'")
+
+
+def test_a_plugin_validator_that_raises_is_still_located():
+    registry: Registry = Registry()
+    registry.register(BackendSpec("fragile", "Fragile", "x:y", params=_Fragile))
+    with pytest.raises(ConfigError) as info:
+        parse_config("agent:\n  backend: {type: fragile}\n", registry, source="cfg.yaml")
+    (issue,) = info.value.issues
+    assert (issue.key_path, issue.line) == ("agent.backend", 2)
+    assert "TypeError: unhashable type" in issue.message and "bug in the plugin" in issue.hint
+
+
+def test_oversized_text_and_file_are_refused(tmp_path):
+    big = "agent:\n" + BACKEND + "# " + "x" * MAX_CONFIG_BYTES + "\n"
+    assert "the limit is" in one_issue(big).message
+    path = tmp_path / "big.yaml"
+    path.write_text(big)
+    with pytest.raises(ConfigError, match="the limit is"):
+        load_config(path)
+
+
+def test_file_that_is_not_utf8_is_located(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"agent:\n  system_message: caf\xe9\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (issue,) = info.value.issues
+    assert issue.line == 2 and "not UTF-8" in issue.message
+
+
+def test_control_character_is_located():
+    issue = one_issue("agent:\n" + BACKEND + "  system_message: a\x07b\n")
+    assert issue.line == 3 and "U+0007" in issue.message
+
+
+def test_yaml_errors_do_not_quote_the_source_line(monkeypatch):
+    # PyYAML's own message repeats the offending line, which may carry a key.
+    issue = one_issue("agent:\n  backend: {type: x, api_key: sk-live-abcdef0123456789: [\n")
+    assert "sk-live" not in str(issue)
+    assert issue.line is not None
+
+
+def test_unclosed_variable_defaults_are_linear():
+    text = "agent:\n" + BACKEND + "  system_message: '" + "${A:-" * 100_000 + "'\n"
+    start = time.monotonic()
+    config = parse_config(text)
+    assert time.monotonic() - start < 5
+    assert config.agent().system_message.startswith("${A:-")
