@@ -1,4 +1,8 @@
-"""``agentplug check CONFIG``: validate a config without running it."""
+"""``agentplug check CONFIG``: validate a config without running it.
+
+Unset ``${VAR}``s are warnings (a CI job has no secrets) unless ``--strict``; ``--massgen``
+also lists what of a MassGen file agentplug honours, ignores on purpose and rejects.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ def register(subparsers: Any) -> None:
                               description="Exit 0 when the config is valid, 1 with located "
                                           "errors otherwise.")
     p.add_argument("config", help="YAML config file")
+    p.add_argument("--strict", action="store_true",
+                   help="unset environment variables are errors, not warnings")
+    p.add_argument("--massgen", action="store_true",
+                   help="list which keys of a MassGen config are honoured, ignored, rejected")
     p.set_defaults(handler=check)
 
 
@@ -23,17 +31,57 @@ def check(args: argparse.Namespace) -> int:
     from ..core.host import default_host
 
     load_dotenv_once()
+    strict = getattr(args, "strict", False)
     try:
-        config = load_config(args.config, default_host().registry)
+        config = load_config(args.config, default_host().registry, require_env=strict)
+        issues = security_issues(config.agents)
+        if issues:
+            raise ConfigError(issues)
     except ConfigError as exc:
         print(f"{args.config}: {len(exc.issues)} problem(s)", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
+        if getattr(args, "massgen", False):
+            _massgen_report(args.config, exc.issues)
         return 1
+    for issue in config.warnings:
+        print(f"warning: {issue}", file=sys.stderr)
+    for issue in config.notices:
+        print(f"notice: {issue}", file=sys.stderr)
     for agent in config.agents:
         spec = agent.spec
         keyless = not agent.backend.api_key and spec.env_vars and not any(
             os.environ.get(v) for v in spec.env_vars)
         note = f" (note: none of {', '.join(spec.env_vars)} is set)" if keyless else ""
         print(f"ok: agent {agent.id!r}: {spec.type} {agent.backend.model or ''}{note}".rstrip())
+    if getattr(args, "massgen", False):
+        _massgen_report(args.config, [])
     return 0
+
+
+def security_issues(agents: Any) -> list[Any]:
+    """MCP ``security`` violations of every agent, located (checked before any start)."""
+    from ..adapters.mcp.security import check_server
+
+    out = []
+    for agent in agents:
+        for i, server in enumerate(agent.backend.mcp_servers):
+            for v in check_server(server):
+                out.append(agent.issue(("mcp_servers", i, *_key(v.key)), str(v),
+                                       "fix it, or choose a laxer security level if you "
+                                       "trust this server"))
+    return out
+
+
+def _key(key: str) -> tuple[str | int, ...]:
+    """``args[2]`` -> ("args", 2); ``env.X`` -> ("env", "X")."""
+    import re
+
+    return tuple(int(x) if x.isdigit() else x for x in re.findall(r"[^.\[\]]+", key))
+
+
+def _massgen_report(path: str, rejected: list[Any]) -> None:
+    from ..core.massgen import classify
+
+    for line in classify(path, rejected):
+        print(line)

@@ -1,0 +1,102 @@
+"""MassGen's own configs (a sample of 26, in ``sample/``) through ``agentplug check``, run
+from the sample's root as MassGen's users run them from their checkout, with no provider key
+or secret set. Each file passes, or fails only with located reasons that are right for it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from agentplug.commands.check import check
+
+SAMPLE = Path(__file__).parent / "sample"
+CONFIGS = sorted((SAMPLE / "configs").rglob("*.yaml"))
+# Keys whose support other issues deliver (command-line execution, AG2 group chats): until
+# then a file using them may fail on them, located, and on nothing else.
+PENDING = re.compile(r"\.(enable_mcp_command_line|command_line_\w+|group_config)\b")
+# Files that must fail, and the located reason each must give.
+MUST_FAIL = {
+    "tools/custom_tools/qwen_local_custom_tool_example_no_path.yaml":
+        (r"agents\[0\]\.backend\.custom_tools\[0\]\.function$", r"no `path` or `module`"),
+}
+
+
+@pytest.fixture
+def massgen_checkout(monkeypatch):
+    monkeypatch.chdir(SAMPLE)
+    for var in list(os.environ):
+        if var.endswith(("_API_KEY", "_TOKEN", "_TOKEN_ONE")):
+            monkeypatch.delenv(var)
+
+
+def run_check(path: Path, capsys) -> tuple[int, str, str]:
+    code = check(argparse.Namespace(config=str(path), strict=False, massgen=False))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def problems(err: str) -> list[tuple[str, str, int]]:
+    """(key path, message, line) of each reported problem."""
+    found = []
+    for m in re.finditer(r"^  \S+?\.yaml:(\d+): (\S+): (.+)$", err, re.M):
+        found.append((m.group(2), m.group(3), int(m.group(1))))
+    return found
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(SAMPLE / "configs")))
+def test_sample_config(path, massgen_checkout, capsys):
+    rel = str(path.relative_to(SAMPLE / "configs"))
+    code, out, err = run_check(path, capsys)
+    assert "Traceback" not in out + err
+    found = problems(err)
+    if rel in MUST_FAIL:
+        key, message = MUST_FAIL[rel]
+        assert code == 1
+        assert any(re.search(key, k) and re.search(message, m) for k, m, _ in found), err
+        return
+    if code == 0:
+        assert out.startswith("ok: agent"), out
+        return
+    assert found, err
+    wrong = [(k, m) for k, m, _ in found if not PENDING.search(k)]
+    assert not wrong, f"{rel} fails on keys agentplug should honour:\n{err}"
+
+
+def test_pass_count_on_the_sample(massgen_checkout, capsys):
+    """The measured figure noted on the issue: every file outside the pending keys passes."""
+    passed = sum(run_check(p, capsys)[0] == 0 for p in CONFIGS)
+    pending = sum(bool(PENDING.search(path.read_text())) for path in CONFIGS)
+    assert passed >= len(CONFIGS) - pending - len(MUST_FAIL), passed
+
+
+def test_unset_variables_warn_and_strict_makes_them_errors(massgen_checkout, capsys):
+    path = SAMPLE / "configs/tools/mcp/claude_code_discord_mcp_example.yaml"
+    code, out, err = run_check(path, capsys)
+    assert code == 0 and "warning:" in err and "DISCORD_BOT_TOKEN is not set" in err
+    code = check(argparse.Namespace(config=str(path), strict=True, massgen=False))
+    err = capsys.readouterr().err
+    assert code == 1 and re.search(r"\.yaml:13: agent\.backend\.mcp_servers\.discord\.args\[3\]:"
+                                   r" environment variable DISCORD_BOT_TOKEN is not set", err)
+
+
+def test_top_level_massgen_sections_are_notices(massgen_checkout, capsys):
+    code, _, err = run_check(SAMPLE / "configs/memory/single_agent_compression_test.yaml", capsys)
+    assert code == 0
+    assert re.search(r"notice: .*:\d+: memory: top-level `memory` is MassGen's", err)
+    assert "notice:" in err and "orchestrator" in err
+
+
+def test_massgen_report_lists_honoured_ignored_rejected(massgen_checkout, capsys):
+    path = SAMPLE / "configs/tools/custom_tools/qwen_local_custom_tool_example_no_path.yaml"
+    code = check(argparse.Namespace(config=str(path), strict=False, massgen=True))
+    out = capsys.readouterr().out
+    assert code == 1
+    honoured = out.split("massgen: ignored on purpose")[0]
+    assert "agents[0].backend.model" in honoured and "agents[0].system_message" in honoured
+    assert re.search(r"massgen: ignored on purpose\n  ui: MassGen's terminal display", out)
+    assert re.search(r"massgen: rejected\n  agents\[0\]\.backend\.custom_tools: .*no `path`",
+                     out)
