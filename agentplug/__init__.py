@@ -14,13 +14,16 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Agent": "agentplug.core.agent",
     "RunResult": "agentplug.core.agent",
-    "Backend": "agentplug.core.backend",
+    "Backend": "agentplug.core.protocol",
+    "ToolBinder": "agentplug.core.protocol",
     "BaseBackend": "agentplug.core.backend",
     "BackendParams": "agentplug.core.params",
     "MCPServerConfig": "agentplug.core.params",
     "BackendSpec": "agentplug.core.registry",
     "FlagSupport": "agentplug.core.registry",
     "Preset": "agentplug.core.registry",
+    "ToolsetSpec": "agentplug.core.registry",
+    "CommandSpec": "agentplug.core.registry",
     "hookimpl": "agentplug.core.hookspecs",
     "PluginHost": "agentplug.core.host",
     "default_host": "agentplug.core.host",
@@ -33,6 +36,7 @@ _EXPORTS = {
     "FunctionTool": "agentplug.core.tools",
     "FunctionToolset": "agentplug.core.tools",
     "Toolset": "agentplug.core.tools",
+    "NoticeSource": "agentplug.core.tools",
     "ToolDef": "agentplug.core.tools",
     "ToolOutput": "agentplug.core.tools",
     "Usage": "agentplug.core.usage",
@@ -75,7 +79,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .build import create_agent
     from .core.agent import Agent, RunResult
-    from .core.backend import Backend, BaseBackend
+    from .core.backend import BaseBackend
+    from .core.protocol import Backend, ToolBinder
     from .core.config import AgentConfig, Config, load_config, parse_config
     from .core.errors import *  # noqa: F403
     from .core.events import *  # noqa: F403
@@ -83,6 +88,8 @@ if TYPE_CHECKING:
     from .core.host import PluginHost, default_host
     from .core.messages import *  # noqa: F403
     from .core.params import BackendParams, MCPServerConfig
-    from .core.registry import BackendSpec, FlagSupport, Preset
-    from .core.tools import FunctionTool, FunctionToolset, ToolDef, ToolOutput, Toolset, tool
+    from .core.registry import BackendSpec, CommandSpec, FlagSupport, Preset, ToolsetSpec
+    from .core.tools import (
+        FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset, tool,
+    )
     from .core.usage import Usage

@@ -28,6 +28,7 @@ def create_agent(
     spec, params = config.spec, config.backend
     backend = spec.create(params)
     toolsets: list[Toolset] = list(agent_kwargs.pop("toolsets", ()))
+    toolsets += [host.toolsets.get(ref.name).create(ref.options) for ref in config.toolsets]
     if params.mcp_servers and not backend.stateful:
         # Stateful backends (Claude Code, AG2) run their own tools, MCP included.
         from .adapters.mcp import MCPToolset

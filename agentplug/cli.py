@@ -1,7 +1,9 @@
-"""The ``agentplug`` command. Subcommands live in ``agentplug.commands``, one module each.
+"""The ``agentplug`` command. Subcommands live in ``agentplug.commands``, one module each;
+plugins add theirs through the ``register_commands`` hook.
 
 Exit codes: 0 success, 1 run or config error, 2 usage error, 130 interrupted.
-Only argparse is imported up front so that ``agentplug --help`` stays fast.
+Only argparse and the plugin declarations are imported up front, so that ``agentplug --help``
+stays fast.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -27,7 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"agentplug.commands.{info.name}").register(subparsers)
+    _add_plugin_commands(subparsers)
     return parser
+
+
+def _add_plugin_commands(subparsers: Any) -> None:
+    from .core.host import default_host
+
+    builtin = set(subparsers.choices)
+    for spec in default_host().commands:
+        if spec.name in builtin:
+            print(f"agentplug: warning: plugin {spec.plugin!r}: command {spec.name!r} is "
+                  "built in; the plugin's was ignored", file=sys.stderr)
+            continue
+        sub = subparsers.add_parser(spec.name, help=spec.help)
+        spec.configure(sub)
+        sub.set_defaults(handler=spec.run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,8 +75,8 @@ async def bench(runs: int) -> tuple[list[tuple[str, str, str, str]], dict[str, s
     from openai import AsyncOpenAI
 
     from agentplug import create_agent
-    from agentplug.plugins._local_backend import default_key
-    from agentplug.plugins._local_server import POOL
+    from agentplug.plugins.local.backend import default_key
+    from agentplug.plugins.local.server import POOL
 
     started = time.perf_counter()
     lease = POOL.acquire(default_key())

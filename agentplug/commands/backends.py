@@ -17,8 +17,6 @@ def register(subparsers: Any) -> None:
 
 
 def rows(registry: Any) -> list[dict[str, Any]]:
-    from importlib.util import find_spec
-
     out = []
     for spec in registry:
         out.append({
@@ -33,25 +31,10 @@ def rows(registry: Any) -> list[dict[str, Any]]:
             "presets": {n: {"base_url": p.base_url, "env_var": p.env_var}
                         for n, p in spec.presets.items()},
             "extra": spec.extra,
-            "installed": _installed(spec.extra, find_spec),
+            "installed": spec.installed(),
             "plugin": spec.plugin,
         })
     return out
-
-
-_EXTRA_MODULE = {"openai": "openai", "claude": "anthropic", "gemini": "google.genai",
-                 "claude-code": "claude_agent_sdk", "ag2": "autogen", "mcp": "mcp",
-                 "local": "llama_cpp"}
-
-
-def _installed(extra: str | None, find_spec: Any) -> bool:
-    module = _EXTRA_MODULE.get(extra or "")
-    if module is None:
-        return True
-    try:
-        return find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def markdown(registry: Any) -> str:

@@ -23,7 +23,7 @@ def models(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from ..plugins._local_model import find_models, human_size
+    from ..plugins.local.model import find_models, human_size
 
     from pathlib import Path
 

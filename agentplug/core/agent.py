@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import Backend
+from .protocol import Backend, ToolBinder
 from .errors import AgentplugError, BackendError
 from .events import (
     Done, ErrorEvent, Event, Notice, PlannedToolCall, ToolResult, UsageEvent,
@@ -21,7 +21,7 @@ from .messages import (
     JSON, AssistantMessage, Message, SystemMessage, TextPart, ToolCallPart, ToolResultMessage,
     UserMessage,
 )
-from .tools import FunctionTool, FunctionToolset, ToolDef, ToolOutput, Toolset
+from .tools import FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset
 from .usage import Usage
 
 
@@ -72,9 +72,8 @@ class Agent:
             await asyncio.gather(*(ts.open() for ts in self.toolsets))
             self._index_tools()
             # A stateful backend runs its own tool loop: hand it the means to run ours.
-            bind = getattr(self.backend, "bind_tools", None)
-            if self.backend.stateful and callable(bind):
-                bind(self.call_tool)
+            if self.backend.stateful and isinstance(self.backend, ToolBinder):
+                self.backend.bind_tools(self.call_tool)
         except BaseException:
             await self.close()
             raise
@@ -220,13 +219,11 @@ class Agent:
             yield ToolResult(call.id, call.name, result.text, result.is_error, result.parts)
 
     def _toolset_notices(self) -> list[Notice]:
-        """Warnings toolsets gathered (an MCP server down, restarted): optional
-        ``drain_notices()`` on a toolset."""
+        """Warnings toolsets gathered (an MCP server down, restarted)."""
         out: list[Notice] = []
         for ts in self.toolsets:
-            drain = getattr(ts, "drain_notices", None)
-            if drain is not None:
-                out.extend(drain())
+            if isinstance(ts, NoticeSource):
+                out.extend(ts.drain_notices())
         return out
 
     def _is_planned(self, name: str) -> bool:

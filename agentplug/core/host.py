@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib.metadata import entry_points
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .registry import BackendSpec, Registry
+from .registry import BackendSpec, CommandSpec, Registry, ToolsetSpec
 
 ENTRY_POINT_GROUP = "agentplug"
 
@@ -50,7 +51,9 @@ class PluginHost:
         self.pm = pluggy.PluginManager("agentplug")
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[PluginProblem] = []
-        self.registry = Registry()
+        self.registry: Registry[BackendSpec] = Registry("backend type")
+        self.toolsets: Registry[ToolsetSpec] = Registry("toolset")
+        self.commands: Registry[CommandSpec] = Registry("command")
         for name in disabled:
             self.pm.set_blocked(name)
         self._load_builtins()
@@ -95,17 +98,23 @@ class PluginHost:
         self._add(name, module)
 
     def _collect(self) -> None:
+        self._collect_hook("register_backends", BackendSpec, self.registry)
+        self._collect_hook("register_toolsets", ToolsetSpec, self.toolsets)
+        self._collect_hook("register_commands", CommandSpec, self.commands)
+
+    def _collect_hook(self, hook: str, kind: type[Any], registry: Registry[Any]) -> None:
         # Each plugin's hook is called on its own so that one failing plugin does not stop
         # the others (pluggy would abort the whole hook call on the first exception).
-        for impl in self.pm.hook.register_backends.get_hookimpls():
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
             plugin = impl.plugin_name
 
-            def register(spec: BackendSpec, _plugin: str = plugin) -> None:
-                if not isinstance(spec, BackendSpec):
-                    raise PluginError(_plugin, f"register() takes a BackendSpec, got {spec!r}")
+            def register(spec: Any, _plugin: str = plugin) -> None:
+                if not isinstance(spec, kind):
+                    raise PluginError(_plugin, f"register() takes a {kind.__name__}, "
+                                               f"got {spec!r}")
                 object.__setattr__(spec, "plugin", _plugin)
                 try:
-                    self.registry.register(spec)
+                    registry.register(spec)
                 except PluginError as exc:  # keep this plugin's other declarations
                     self.problems.append(PluginProblem(_plugin, str(exc).split(": ", 1)[-1]))
 
@@ -113,7 +122,7 @@ class PluginHost:
                 impl.function(**{arg: register for arg in impl.argnames})
             except Exception as exc:
                 self.problems.append(
-                    PluginProblem(plugin, f"register_backends raised {type(exc).__name__}: {exc}"))
+                    PluginProblem(plugin, f"{hook} raised {type(exc).__name__}: {exc}"))
 
     def backend(self, type_name: str) -> BackendSpec:
         return self.registry.get(type_name)
@@ -123,9 +132,3 @@ class PluginHost:
 def default_host() -> PluginHost:
     """The process-wide host, built on first use."""
     return PluginHost()
-
-
-def reset_default_host() -> None:
-    """Forget the cached host (after installing a plugin in the same process)."""
-    default_host.cache_clear()
-

@@ -1,23 +1,26 @@
-"""Backend declarations: each backend is declared once, and everything reads the declaration.
+"""Declarations: each backend, toolset and command is declared once, and everything reads it.
 
-Validation, ``agentplug backends``, the docs tables and the agent factory all read
-``BackendSpec``. A spec names its implementation lazily (``"package.module:Class"``) so that
-listing backends never imports a provider SDK.
+Validation, ``agentplug backends``, the docs tables, ``agentplug run``'s choice of backend and
+the agent factory all read ``BackendSpec``. A spec names its implementation lazily
+(``"package.module:Class"``) so that listing backends never imports a provider SDK.
 """
 
 from __future__ import annotations
 
+import argparse
 import builtins
 import importlib
-from collections.abc import Callable, Mapping
+import importlib.util
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from .errors import PluginError, UnknownBackendError
+from .errors import PluginError, UnknownBackendError, UsageError
 from .params import BackendParams
 
 if TYPE_CHECKING:
-    from .backend import Backend
+    from .protocol import Backend
+    from .tools import Toolset
 
 Capability = Literal[
     "function_tools", "mcp", "reasoning", "web_search", "code_execution",
@@ -57,6 +60,7 @@ class Preset:
     env_var: str | None
     models: tuple[str, ...] = ()
     tool_flags: frozenset[str] = frozenset()
+    pricing: str | None = None  # the genai-prices provider id, as for BackendSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,14 @@ class BackendSpec:
     presets: Mapping[str, Preset] = field(default_factory=dict)
     default_model: str | None = None
     models: tuple[str, ...] = ()
+    # Modules whose presence proves the extra is installed (checked without importing them).
+    sdk_modules: tuple[str, ...] = ()
+    # `agentplug run` without --backend picks the lowest-ranked backend whose key is set;
+    # None: only when named (e.g. a backend that also needs an endpoint).
+    auto_rank: int | None = None
+    # The genai-prices provider id that prices this backend's models, "free" for self-hosted
+    # models, None when no table covers it (shown as unpriced, never $0).
+    pricing: str | None = None
     plugin: str = ""
 
     def flag(self, name: str) -> FlagSupport:
@@ -83,14 +95,14 @@ class BackendSpec:
         return capability in self.capabilities
 
     def load_factory(self) -> Callable[..., Backend]:
-        if callable(self.factory):
-            return self.factory
-        module_name, _, attr = self.factory.partition(":")
-        module = importlib.import_module(module_name)
-        return getattr(module, attr)  # type: ignore[no-any-return]
+        return load_object(self.factory)  # type: ignore[no-any-return]
 
     def create(self, params: BackendParams) -> Backend:
         return self.load_factory()(params, self)
+
+    def installed(self) -> bool:
+        """Whether the SDK modules this backend needs can be found (nothing is imported)."""
+        return all(_findable(m) for m in self.sdk_modules)
 
     def check(self) -> None:
         """Reject declarations that would mislead users (called when a plugin registers)."""
@@ -106,37 +118,101 @@ class BackendSpec:
                 raise ValueError(f"{flag} is 'yes' but capability {cap!r} is not declared")
 
 
-class Registry:
-    """Backend types declared by plugins; a duplicate type is an error naming both plugins."""
+@dataclass(frozen=True, slots=True)
+class ToolsetSpec:
+    """A named set of tools that configs can give any agent (``toolsets: [name]`` in YAML).
 
-    def __init__(self) -> None:
-        self._specs: dict[str, BackendSpec] = {}
+    ``factory`` (lazy like a backend's) is called with the options written beside the name
+    (``toolsets: [{name: clock, timezone: UTC}]``) and returns a ``Toolset``."""
 
-    def register(self, spec: BackendSpec) -> None:
-        if spec.type in self._specs:
-            first = self._specs[spec.type].plugin
+    name: str
+    title: str
+    factory: str | Callable[..., Toolset]
+    description: str = ""
+    plugin: str = ""
+
+    def create(self, options: Mapping[str, Any]) -> Toolset:
+        return load_object(self.factory)(**options)  # type: ignore[no-any-return]
+
+    def check(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"toolset name {self.name!r} must be an identifier")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """An ``agentplug`` subcommand: ``configure`` adds its arguments to an argparse parser,
+    ``run`` handles the parsed arguments and returns the exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    plugin: str = ""
+
+    def check(self) -> None:
+        if not self.name.replace("-", "_").isidentifier():
+            raise ValueError(f"command name {self.name!r} must be a word")
+
+
+def load_object(target: str | Callable[..., Any]) -> Any:
+    """``"package.module:attr"`` imported on first use; a callable is returned as it is."""
+    if callable(target):
+        return target
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def _findable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+SpecT = TypeVar("SpecT", BackendSpec, ToolsetSpec, CommandSpec)
+
+
+class Registry(Generic[SpecT]):
+    """Declarations of one kind, by name; a duplicate name is an error naming both plugins."""
+
+    def __init__(self, kind: str = "backend type") -> None:
+        self.kind = kind
+        self._specs: dict[str, SpecT] = {}
+
+    def register(self, spec: SpecT) -> None:
+        name = _name(spec)
+        if name in self._specs:
+            first = self._specs[name].plugin
             raise PluginError(
                 spec.plugin,
-                f"backend type {spec.type!r} is already declared by plugin {first!r}; "
+                f"{self.kind} {name!r} is already declared by plugin {first!r}; "
                 "the second declaration was ignored",
             )
         try:
             spec.check()
         except ValueError as exc:
-            raise PluginError(spec.plugin, f"invalid declaration of {spec.type!r}: {exc}") from exc
-        self._specs[spec.type] = spec
+            raise PluginError(spec.plugin, f"invalid declaration of {name!r}: {exc}") from exc
+        self._specs[name] = spec
 
-    def get(self, type_name: str) -> BackendSpec:
+    def get(self, name: str) -> SpecT:
         try:
-            return self._specs[type_name]
+            return self._specs[name]
         except KeyError:
-            raise UnknownBackendError(type_name, list(self._specs)) from None
+            if self.kind == "backend type":
+                raise UnknownBackendError(name, list(self._specs)) from None
+            known = ", ".join(sorted(self._specs)) or "none"
+            raise UsageError(f"unknown {self.kind} {name!r}; known: {known}") from None
 
-    def __contains__(self, type_name: object) -> bool:
-        return type_name in self._specs
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
 
-    def __iter__(self) -> Any:
-        return iter(sorted(self._specs.values(), key=lambda s: s.type))
+    def __iter__(self) -> Iterator[SpecT]:
+        return iter(sorted(self._specs.values(), key=_name))
 
     def __len__(self) -> int:
         return len(self._specs)
+
+
+def _name(spec: BackendSpec | ToolsetSpec | CommandSpec) -> str:
+    return spec.type if isinstance(spec, BackendSpec) else spec.name

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, get_type_hints, runtime_checkable
 
+from .events import Notice
 from .messages import JSON, ImagePart, Part, TextPart
 
 
@@ -54,6 +55,14 @@ class Toolset(Protocol):
     async def close(self) -> None: ...
     def tool_defs(self) -> list[ToolDef]: ...
     async def call(self, name: str, arguments: JSON) -> ToolOutput: ...
+
+
+@runtime_checkable
+class NoticeSource(Protocol):
+    """A toolset that gathers warnings as it runs (an MCP server down, restarted); the agent
+    drains them into its event stream."""
+
+    def drain_notices(self) -> list[Notice]: ...
 
 
 _ARG_LINE = re.compile(r"^\s{2,}(\w+)\s*(?:\([^)]*\))?:\s*(.+)$")

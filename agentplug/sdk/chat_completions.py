@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from ..core.backend import BaseBackend
-from ..core.errors import StreamError
-from ..core.events import Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent
-from ..core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
-from ..core.tools import ToolDef, parse_arguments
-from ..core.usage import Usage
-from ..formats import openai_chat
-from ._openai_client import cached_client, map_error, open_client, openai_module
-
-if TYPE_CHECKING:
-    from .chatcompletion import ChatCompletionParams
+from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import StreamError
+from agentplug.core.events import (
+    Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent,
+)
+from agentplug.core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
+from agentplug.core.tools import ToolDef, parse_arguments
+from agentplug.core.usage import Usage
+from agentplug.formats import chat_completions as fmt
+from .clients import cached_client, map_error, open_client, openai_module
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_calls",
          "function_call": "tool_calls", "content_filter": "content_filter"}
@@ -68,13 +67,13 @@ class ChatCompletionsBackend(BaseBackend):
                       ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.params.model,
-            "messages": openai_chat.messages(messages),
+            "messages": fmt.messages(messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             **self.request_options(),
         }
         if tools:
-            request["tools"] = openai_chat.tools(tools)
+            request["tools"] = fmt.tools(tools)
         return request
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
@@ -175,42 +174,3 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 def is_local(url: str | None) -> bool:
     """A server on this machine: it ignores the API key, though the SDK insists on one."""
     return (urlsplit(url or "").hostname or "") in LOCAL_HOSTS
-
-
-class GenericChatBackend(ChatCompletionsBackend):
-    """``type: chatcompletion``: any OpenAI-compatible endpoint, or a named preset."""
-
-    params: ChatCompletionParams
-
-    def client_settings(self) -> dict[str, Any]:
-        from ..core.requirements import resolve_api_key
-        from ._openai_client import client_settings
-
-        p = self.params
-        preset = self.spec.presets.get(p.provider) if p.provider else preset_for_url(
-            self.spec, p.base_url)
-        base_url = p.base_url or (preset.base_url if preset else None)
-        env_vars = (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
-        local = is_local(base_url)
-        key = resolve_api_key(p, env_vars, self.name, required=not local) or "not-needed"
-        return client_settings(base_url=base_url, api_key=key, max_retries=p.max_retries,
-                               timeout=p.timeout, headers=p.headers)
-
-    def request_options(self) -> dict[str, Any]:
-        p = self.params
-        opts = super().request_options()
-        for key in ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty"):
-            if (value := getattr(p, key)) is not None:
-                opts[key] = value
-        if p.extra_body:
-            opts["extra_body"] = p.extra_body
-        return opts
-
-
-def preset_for_url(spec: Any, base_url: str | None) -> Any:
-    if not base_url:
-        return None
-    for preset in spec.presets.values():
-        if base_url.rstrip("/").startswith(preset.base_url.rstrip("/")):
-            return preset
-    return None

@@ -14,11 +14,11 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..core.errors import (
+from agentplug.core.errors import (
     BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
     StreamError,
 )
-from ..core.requirements import require
+from agentplug.core.requirements import require
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, Any]] = (
     weakref.WeakKeyDictionary())

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..core.requirements import resolve_api_key
-from ._chat_completions import ChatCompletionsBackend, is_local
-from ._compat_params import CompatParams
-from ._openai_client import client_settings
+from agentplug.core.requirements import resolve_api_key
+from .chat_completions import ChatCompletionsBackend, is_local
+from .compat_params import CompatParams
+from .clients import client_settings
 
 _SAMPLING = ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty")
 

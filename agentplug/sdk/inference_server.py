@@ -1,4 +1,4 @@
-"""``vllm`` / ``sglang`` runtime: find the server, then talk Chat Completions to it.
+"""The runtime shared by ``vllm`` and ``sglang``: find the server, then talk Chat Completions.
 
 ``open`` probes ``GET {url}/models`` on the configured ``base_url``, then on localhost at the
 probe ports (the engine's own default port first: vLLM 8000, SGLang 30000), and keeps the
@@ -18,13 +18,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
-from ..core.errors import ProviderConnectionError
-from ..core.events import Done, Event, Notice, ReasoningDelta, TextDelta
-from ..core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
-from ..core.tools import ToolDef
-from ._openai_client import openai_module
-from ._openai_compatible import CompatChatBackend
-from ._server_params import InferenceServerParams
+from agentplug.core.errors import ProviderConnectionError
+from agentplug.core.events import Done, Event, Notice, ReasoningDelta, TextDelta
+from agentplug.core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
+from agentplug.core.tools import ToolDef
+from .clients import openai_module
+from .compat import CompatChatBackend
+from .inference_server_params import InferenceServerParams
 
 log = logging.getLogger(__name__)
 VLLM_PORT, SGLANG_PORT = 8000, 30000
@@ -133,23 +133,3 @@ def _inline_reasoning(message: AssistantMessage) -> AssistantMessage:
     else:
         rest.insert(0, TextPart(thought))
     return AssistantMessage(rest, message.provider, message.provider_data)
-
-
-class VLLMBackend(InferenceServerBackend):
-    engine = "vLLM"
-    ports = (VLLM_PORT, SGLANG_PORT)
-
-    def start_hint(self) -> str:
-        return "`vllm serve <model> --port 8000`"
-
-
-class SGLangBackend(InferenceServerBackend):
-    engine = "SGLang"
-    ports = (SGLANG_PORT, VLLM_PORT)
-
-    def start_hint(self) -> str:
-        return "`python -m sglang.launch_server --model-path <model> --port 30000`"
-
-    def extra_body(self) -> dict[str, Any]:
-        # SGLang splits reasoning from content per request (with --reasoning-parser).
-        return {**super().extra_body(), "separate_reasoning": self.params.separate_reasoning}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.backend import Backend
+from ..core.protocol import Backend
 from ..core.events import (
     Done, ErrorEvent, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent,
 )

@@ -17,7 +17,7 @@ from agentplug.testing import AnthropicSimulator
 pytest.importorskip("claude_agent_sdk")
 # Load the plugins and the runtime once, outside the event loop that the slow-callback
 # guard watches (the first test would otherwise pay for the imports inside it).
-import agentplug.adapters.claude_code.backend  # noqa: E402,F401
+import agentplug.plugins.claude_code.backend  # noqa: E402,F401
 from agentplug.core.host import default_host  # noqa: E402
 
 from cc_support import KEY, cli_children, offline_env  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from claude_agent_sdk import types as sdk_types
 
-from agentplug.adapters.claude_code.options import build_options, translate_rule
+from agentplug.plugins.claude_code.options import build_options, translate_rule
 from agentplug.core.config import load_config, params_from_dict
 from agentplug.core.errors import ConfigError
 from agentplug.core.host import default_host

@@ -12,7 +12,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from agentplug.plugins._gemini import _release
+from agentplug.plugins.gemini.backend import _release
 from agentplug.testing import BuiltinSpec, Fault, GeminiSimulator, Reply, ToolCallSpec
 
 from gemini_support import load_cassette, parse_sse

@@ -47,8 +47,8 @@ def llama():
     """The session's llama.cpp server (default local settings), ready."""
     if not HAVE_LOCAL:
         pytest.skip("the local extra is not installed (bash scripts/setup.sh)")
-    from agentplug.plugins._local_backend import default_key
-    from agentplug.plugins._local_server import POOL
+    from agentplug.plugins.local.backend import default_key
+    from agentplug.plugins.local.server import POOL
 
     lease = POOL.acquire(default_key())
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentplug.plugins._local_model import embedded_model_path
+from agentplug.plugins.local.model import embedded_model_path
 
 HAVE_LOCAL = find_spec("llama_cpp") is not None and embedded_model_path() is not None
 needs_model = pytest.mark.skipif(

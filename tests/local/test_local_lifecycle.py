@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from agentplug import Done, ErrorEvent, Notice, TextDelta, UsageError, create_agent
-from agentplug.plugins._local_server import POOL
+from agentplug.plugins.local.server import POOL
 from local_support import needs_model
 from local_support import alive, kill_quietly, keyless_env, wait_gone
 
@@ -190,8 +190,8 @@ def test_agents_on_other_event_loops_share_the_server(llama):
 async def test_a_free_port_taken_before_the_server_binds_it_moves_to_another():
     from dataclasses import replace
 
-    from agentplug.plugins._local_backend import default_key
-    from agentplug.plugins._local_server import LlamaServer
+    from agentplug.plugins.local.backend import default_key
+    from agentplug.plugins.local.server import LlamaServer
 
     server = LlamaServer(replace(default_key(), n_ctx=896))
     with socket.socket() as thief:

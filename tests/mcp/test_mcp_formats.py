@@ -12,10 +12,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from agentplug.adapters.mcp import MCPToolset
-from agentplug.adapters.mcp.formats import (
-    CONVERSIONS, anthropic_tools, as_tool_defs, gemini_function_declarations, openai_chat_tools,
-    openai_responses_tools,
-)
+from agentplug.adapters.mcp.schemas import tool_def
+from agentplug.formats import anthropic, chat_completions, gemini, responses
 from agentplug.core.tools import ToolDef
 
 from mcp_support import NPM_BIN, edge, npm_server
@@ -48,7 +46,7 @@ def test_the_schemas_come_from_every_available_server(defs):
 def test_openai_chat_completions(defs):
     from openai.types.chat import ChatCompletionFunctionToolParam
 
-    tools = openai_chat_tools(defs)
+    tools = chat_completions.tools(defs)
     adapter = TypeAdapter(ChatCompletionFunctionToolParam)
     for td, tool in zip(defs, tools, strict=True):
         adapter.validate_python(tool)
@@ -59,7 +57,7 @@ def test_openai_chat_completions(defs):
 def test_openai_responses(defs):
     from openai.types.responses import FunctionToolParam
 
-    tools = openai_responses_tools(defs)
+    tools = responses.tools(defs)
     adapter = TypeAdapter(FunctionToolParam)
     for td, tool in zip(defs, tools, strict=True):
         adapter.validate_python(tool)
@@ -70,7 +68,7 @@ def test_openai_responses(defs):
 def test_anthropic(defs):
     from anthropic.types import ToolParam
 
-    tools = anthropic_tools(defs)
+    tools = anthropic.tools(defs)
     adapter = TypeAdapter(ToolParam)
     for td, tool in zip(defs, tools, strict=True):
         adapter.validate_python(tool)
@@ -89,7 +87,7 @@ def _keys(node: Any) -> set[str]:
 def test_gemini_declarations_are_sanitised(defs):
     from google.genai import types
 
-    decls = gemini_function_declarations(defs)
+    decls = gemini.function_declarations(defs)
     for td, decl in zip(defs, decls, strict=True):
         types.FunctionDeclaration.model_validate(decl)
         assert decl["name"] == td.name
@@ -119,7 +117,7 @@ def test_defaults_and_formats_survive_as_descriptions_for_gemini(defs):
     gzip = next((d for d in defs if d.name == "mcp__everything__gzip-file-as-resource"), None)
     if gzip is None:
         pytest.skip("server-everything is not installed (scripts/setup.d/20-mcp-servers.sh)")
-    (decl,) = gemini_function_declarations([gzip])
+    (decl,) = gemini.function_declarations([gzip])
     data = decl["parameters"]["properties"]["data"]
     assert "(format: uri)" in data["description"] and "(default: " in data["description"]
     output = decl["parameters"]["properties"]["outputType"]
@@ -127,7 +125,9 @@ def test_defaults_and_formats_survive_as_descriptions_for_gemini(defs):
 
 
 def test_every_conversion_keeps_every_tool(defs):
-    for name, convert in CONVERSIONS.items():
+    conversions = {"chat_completions": chat_completions.tools, "responses": responses.tools,
+                   "anthropic": anthropic.tools, "gemini": gemini.function_declarations}
+    for name, convert in conversions.items():
         out = convert(defs)
         text = json.dumps(out)
         assert len(out) == len(defs), name
@@ -139,8 +139,8 @@ def test_tool_defs_straight_from_mcp_tools():
 
     tools = [types.Tool(name="search", description="Search.", input_schema={
         "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]})]
-    (td,) = as_tool_defs("web", tools)
+    (td,) = (tool_def("web", t).definition for t in tools)
     assert (td.name, td.description, td.source) == ("mcp__web__search", "Search.", "mcp:web")
     with pytest.raises(ValueError, match="not valid JSON Schema"):
-        as_tool_defs("web", [types.Tool(name="x", input_schema={
-            "type": "object", "properties": {"a": {"type": 1}}})])
+        tool_def("web", types.Tool(name="x", input_schema={
+            "type": "object", "properties": {"a": {"type": 1}}}))

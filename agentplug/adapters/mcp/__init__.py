@@ -5,8 +5,8 @@
   calls with timeouts, crashed servers restarted, everything stopped on close.
 - ``server_dicts``: the server configs as plain dicts (``{name: {"type": "stdio", ...}}``),
   for runtimes that start MCP servers themselves (Claude Code).
-- ``agentplug.adapters.mcp.formats``: MCP tools in each provider's tool format;
-  ``agentplug.adapters.mcp.ag2``: as classic AG2 tools.
+- ``agentplug.adapters.mcp.ag2``: MCP tools as classic AG2 tools. (The provider tool formats
+  are ``agentplug.formats``, shared with Python function tools.)
 
 Importing this package does not import ``mcp``; opening a toolset does.
 """

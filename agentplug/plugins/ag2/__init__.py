@@ -2,7 +2,7 @@
 
 The AG2 agent is driven by any agentplug backend (``llm:``) or by AG2's own ``llm_config``;
 code it writes runs in an AG2 executor (local, Jupyter or Docker) that agentplug starts and
-stops. Declaration only: the runtime is ``agentplug.plugins._ag2`` (imports ``autogen``).
+stops. Declaration only: the runtime is ``agentplug.plugins.ag2.backend`` (imports ``autogen``).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="ag2",
         title="AG2 Framework (ag2)",
-        factory="agentplug.plugins._ag2:AG2Backend",
+        factory="agentplug.plugins.ag2.backend:AG2Backend",
         params=AG2Params,
         capabilities=frozenset({"stateful", "code_execution", "mcp"}),
         tool_flags={"enable_web_search": NA, "enable_code_execution": NA,
@@ -152,4 +152,5 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         notes="Classic AG2 (the `autogen` 0.14 distribution): ConversableAgent / "
               "AssistantAgent; executors local, docker, jupyter",
         extra="ag2",
+        sdk_modules=("autogen",),
     ))

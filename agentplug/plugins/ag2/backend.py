@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..core.agent import Agent
-from ..core.backend import BaseBackend
-from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
-from ..core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
-from ..core.requirements import require
-from ..core.tools import RunnerToolset, ToolDef, ToolRunner, Toolset
-from ..core.usage import Usage
-from .ag2 import AG2Params
+from agentplug.core.agent import Agent
+from agentplug.core.backend import BaseBackend
+from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
+from agentplug.core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
+from agentplug.core.requirements import require
+from agentplug.core.tools import RunnerToolset, ToolDef, ToolRunner, Toolset
+from agentplug.core.usage import Usage
+from . import AG2Params
 
 _END = object()
 
@@ -57,7 +57,7 @@ class AG2Backend(BaseBackend):
             raise
 
     def _model(self) -> Agent:
-        from ..build import create_agent
+        from agentplug.build import create_agent
 
         p = self.params
         llm = dict(p.llm or {})
@@ -66,10 +66,10 @@ class AG2Backend(BaseBackend):
         return create_agent(llm, id=f"{p.agent_config.get('name', 'assistant')}_model")
 
     def _build(self, loop: asyncio.AbstractEventLoop) -> None:
-        from ..adapters.ag2._bridge import threadsafe_sink
-        from ..adapters.ag2.coding_chat import CodingChat, build_agent
-        from ..adapters.ag2.executors import open_executor
-        from ..adapters.ag2.wrap import drive_with
+        from agentplug.adapters.ag2._bridge import threadsafe_sink
+        from agentplug.adapters.ag2.coding_chat import CodingChat, build_agent
+        from agentplug.adapters.ag2.executors import open_executor
+        from agentplug.adapters.ag2.wrap import drive_with
 
         p = self.params
         sink = threadsafe_sink(loop, self._emit)
@@ -89,7 +89,7 @@ class AG2Backend(BaseBackend):
     def _sent_by_ag2(self, sink: Any) -> Any:
         """With AG2's own llm_config, whole replies are all there is to stream."""
         def hook(sender: Any, message: Any, recipient: Any, silent: bool) -> Any:
-            from ..adapters.ag2.messages import content_text
+            from agentplug.adapters.ag2.messages import content_text
 
             text = content_text(message.get("content") if isinstance(message, dict) else message)
             if text:
@@ -103,14 +103,14 @@ class AG2Backend(BaseBackend):
     async def _mcp_for_ag2_model(self) -> None:
         """With AG2's own llm_config, AG2 calls the MCP tools: its model is offered them and
         the executor partner runs them (under ``llm:`` the model's agent has them instead)."""
-        from ..adapters.mcp import MCPToolset
+        from agentplug.adapters.mcp import MCPToolset
 
         self._mcp = MCPToolset.from_params(self.params)
         await self._mcp.open()
         await self._register_with_ag2(self._mcp)
 
     async def _register_with_ag2(self, toolset: Toolset) -> None:
-        from ..adapters.mcp.ag2 import register_toolset
+        from agentplug.adapters.mcp.ag2 import register_toolset
 
         await register_toolset(toolset, caller=self.chat.agent, executor=self.chat.partner)
 
@@ -148,7 +148,7 @@ class AG2Backend(BaseBackend):
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                      ) -> AsyncIterator[Event]:
-        from ..adapters.ag2._bridge import in_quiet_thread
+        from agentplug.adapters.ag2._bridge import in_quiet_thread
 
         if self.chat is None:
             await self.open()

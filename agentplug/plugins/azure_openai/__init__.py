@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._compat_params import CompatParams, refuse_all
+from agentplug.sdk.compat_params import CompatParams, refuse_all
 
 MODELS = ("gpt-4", "gpt-4o", "gpt-35-turbo", "gpt-4.1", "gpt-5-chat")
 
@@ -38,7 +38,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="azure_openai",
         title="Azure OpenAI",
-        factory="agentplug.plugins._azure:AzureChatBackend",
+        factory="agentplug.plugins.azure_openai.backend:AzureChatBackend",
         params=AzureOpenAIParams,
         capabilities=frozenset({"function_tools", "mcp", "vision"}),
         tool_flags=refuse_all(
@@ -48,5 +48,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_VERSION",
         notes="Limited tool support",
         extra="openai",
+        sdk_modules=("openai",),
+        pricing="azure",
         models=MODELS,
     ))

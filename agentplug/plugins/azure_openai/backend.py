@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..core.errors import ConfigError, ConfigIssue
-from ._openai_client import openai_module
-from ._openai_compatible import CompatChatBackend
-from .azure_openai import AzureOpenAIParams
+from agentplug.core.errors import ConfigError, ConfigIssue
+from agentplug.sdk.clients import openai_module
+from agentplug.sdk.compat import CompatChatBackend
+from . import AzureOpenAIParams
 
 
 class AzureChatBackend(CompatChatBackend):

@@ -69,7 +69,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="chatcompletion",
         title="ChatCompletion",
-        factory="agentplug.plugins._chat_completions:GenericChatBackend",
+        factory="agentplug.plugins.chatcompletion.backend:GenericChatBackend",
         params=ChatCompletionParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags={"enable_web_search": VARIES, "enable_code_execution": VARIES,
@@ -78,5 +78,6 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="`base_url` + provider-specific API key (e.g. CEREBRAS_API_KEY, TOGETHER_API_KEY)",
         notes="Depends on provider (Cerebras, Together AI, etc.)",
         extra="openai",
+        sdk_modules=("openai",),
         presets=PRESETS,
     ))

@@ -80,7 +80,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="claude",
         title="Claude API",
-        factory="agentplug.plugins._anthropic:ClaudeBackend",
+        factory="agentplug.plugins.claude.backend:ClaudeBackend",
         params=ClaudeParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search",
                                 "code_execution", "vision"}),
@@ -94,6 +94,9 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="ANTHROPIC_API_KEY",
         notes="Built-in tools via Anthropic API",
         extra="claude",
+        sdk_modules=("anthropic",),
+        auto_rank=20,
+        pricing="anthropic",
         default_model="claude-sonnet-4-6",
         models=MODELS,
     ))

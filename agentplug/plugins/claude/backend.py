@@ -13,24 +13,24 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ..core.backend import BaseBackend
-from ..core.errors import (
+from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import (
     BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
     StreamError,
 )
-from ..core.events import (
+from agentplug.core.events import (
     BuiltinToolEvent, Done, Event, ReasoningDelta, Source, StopReason, TextDelta,
     ToolCallRequested, UsageEvent,
 )
-from ..core.messages import (
+from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
-from ..core.requirements import require, resolve_api_key
-from ..core.tools import ToolDef, parse_arguments
-from ..core.usage import Usage
-from ..formats import anthropic as fmt
-from ._openai_client import cached_client, open_client, client_settings
-from .claude import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
+from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.tools import ToolDef, parse_arguments
+from agentplug.core.usage import Usage
+from agentplug.formats import anthropic as fmt
+from agentplug.sdk.clients import cached_client, open_client, client_settings
+from . import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
 
 Block = dict[str, Any]
 _STOP: dict[str, StopReason] = {

@@ -2,7 +2,7 @@
 
 The session is stateful: Claude Code keeps the conversation, runs its own tools (Read, Write,
 Bash..., MCP servers) and agentplug's Python tools through an in-process MCP server.
-Declaration only: the runtime is ``agentplug.adapters.claude_code`` (imports the SDK).
+Declaration only: the runtime is ``agentplug.plugins.claude_code`` (imports the SDK).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "dont
 PermissionMode = Literal["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"]
 # The seed's default deny list, as written in MassGen configs. Each `Tool(prefix*)` entry reaches
 # the CLI as the word-bounded prefix rule `Tool(prefix:*)` (a glob `su*` would also deny `sum`):
-# see agentplug.adapters.claude_code.options.translate_rule.
+# see agentplug.plugins.claude_code.options.translate_rule.
 DEFAULT_DISALLOWED = ("Bash(rm*)", "Bash(sudo*)", "Bash(su*)", "Bash(chmod*)", "Bash(chown*)")
 DEFAULT_THINKING_TOKENS = 8000
 SettingSource = Literal["user", "project", "local"]
@@ -91,7 +91,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="claude_code",
         title="Claude Code",
-        factory="agentplug.adapters.claude_code.backend:ClaudeCodeBackend",
+        factory="agentplug.plugins.claude_code.backend:ClaudeCodeBackend",
         params=ClaudeCodeParams,
         capabilities=frozenset({"stateful", "function_tools", "mcp", "native_tools",
                                 "reasoning"}),
@@ -102,6 +102,8 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         notes="Native tools (Read, Write, Bash, WebSearch...), MCP servers and agentplug "
               "tools; one CLI session per agent",
         extra="claude-code",
+        sdk_modules=("claude_agent_sdk",),
+        pricing="anthropic",
         default_model=None,
         models=("claude-sonnet-4-6", "claude-opus-4-7", "claude-haiku-4-5"),
     ))

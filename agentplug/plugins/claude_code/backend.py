@@ -13,13 +13,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ...core.backend import BaseBackend
-from ...core.errors import BackendError, ProviderConnectionError, UsageError
-from ...core.events import Done, Event, StopReason, UsageEvent
-from ...core.messages import AssistantMessage, Message, SystemMessage, UserMessage
-from ...core.requirements import require, resolve_api_key
-from ...core.tools import ToolDef, ToolRunner
-from ...plugins.claude_code import ClaudeCodeParams
+from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import BackendError, ProviderConnectionError, UsageError
+from agentplug.core.events import Done, Event, StopReason, UsageEvent
+from agentplug.core.messages import AssistantMessage, Message, SystemMessage, UserMessage
+from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.tools import ToolDef, ToolRunner
+from . import ClaudeCodeParams
 from .events import PROVIDER, TurnState, convert, result_error, result_usage
 from .options import build_options
 from .session import Session, SessionClosedError

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.errors import BackendError
-from ...core.events import (
+from agentplug.core.errors import BackendError
+from agentplug.core.events import (
     Event, Notice, ReasoningDelta, TextDelta, ToolCallRequested, ToolResult,
 )
-from ...core.messages import ReasoningPart, TextPart, ToolCallPart
-from ...core.usage import Usage
+from agentplug.core.messages import ReasoningPart, TextPart, ToolCallPart
+from agentplug.core.usage import Usage
 from .tools import PREFIX
 
 PROVIDER = "claude_code"

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...core.params import MCPServerConfig
-from ...core.tools import ToolDef, ToolRunner
-from ...plugins.claude_code import ClaudeCodeParams
+from agentplug.core.params import MCPServerConfig
+from agentplug.core.tools import ToolDef, ToolRunner
+from . import ClaudeCodeParams
 from .tools import SERVER_NAME, sdk_server
 
 # `Tool(prefix*)` as MassGen wrote it: CLI 2.1.330 reads it as a glob over the whole command,

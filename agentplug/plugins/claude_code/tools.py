@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...core.messages import ImagePart, TextPart
-from ...core.tools import ToolDef, ToolOutput, ToolRunner
+from agentplug.core.messages import ImagePart, TextPart
+from agentplug.core.tools import ToolDef, ToolOutput, ToolRunner
 
 SERVER_NAME = "agentplug"
 PREFIX = f"mcp__{SERVER_NAME}__"

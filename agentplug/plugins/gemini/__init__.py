@@ -69,7 +69,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="gemini",
         title="Gemini API",
-        factory="agentplug.plugins._gemini:GeminiBackend",
+        factory="agentplug.plugins.gemini.backend:GeminiBackend",
         params=GeminiParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search",
                                 "code_execution", "vision"}),
@@ -83,6 +83,9 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="GEMINI_API_KEY",
         notes="Google Search and code execution tools",
         extra="gemini",
+        sdk_modules=("google.genai",),
+        auto_rank=30,
+        pricing="google",
         default_model=DEFAULT_MODEL,
         models=MODELS,
     ))

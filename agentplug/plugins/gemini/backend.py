@@ -16,23 +16,24 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ..core.backend import BaseBackend
-from ..core.errors import (
+from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import (
     BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
     StreamError, UnsupportedCapabilityError,
 )
-from ..core.events import (
+from agentplug.core.events import (
     BuiltinToolEvent, Done, Event, ReasoningDelta, Source, StopReason, TextDelta,
     ToolCallRequested, UsageEvent,
 )
-from ..core.messages import AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, \
-    TextPart, ToolCallPart
-from ..core.requirements import require, resolve_api_key
-from ..core.tools import ToolDef
-from ..core.usage import Usage
-from ..formats import gemini as fmt
-from ._openai_client import cached_client, open_client
-from .gemini import GeminiParams, combine_error, combines_builtin_tools, thinks
+from agentplug.core.messages import (
+    AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
+)
+from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.tools import ToolDef
+from agentplug.core.usage import Usage
+from agentplug.formats import gemini as fmt
+from agentplug.sdk.clients import cached_client, open_client
+from . import GeminiParams, combine_error, combines_builtin_tools, thinks
 
 JSON = dict[str, Any]
 _FINISH: dict[str, StopReason] = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens",

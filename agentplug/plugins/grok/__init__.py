@@ -10,7 +10,7 @@ from pydantic import Field
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import YES, BackendSpec, FlagSupport
 
-from ._compat_params import CompatParams
+from agentplug.sdk.compat_params import CompatParams
 
 MODELS = ("grok-4", "grok-4-1-fast", "grok-3", "grok-3-mini")
 DEFAULT_MODEL = "grok-4"
@@ -34,7 +34,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="grok",
         title="Grok API",
-        factory="agentplug.plugins._grok:create",
+        factory="agentplug.plugins.grok.backend:create",
         params=GrokParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search", "vision"}),
         tool_flags={"enable_web_search": YES, "enable_code_execution": _CODE,
@@ -43,6 +43,9 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="XAI_API_KEY",
         notes="Built-in Live Search feature",
         extra="openai",
+        sdk_modules=("openai",),
+        auto_rank=40,
+        pricing="x-ai",
         default_model=DEFAULT_MODEL,
         models=MODELS,
     ))

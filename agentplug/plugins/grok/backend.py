@@ -20,17 +20,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ..core.backend import Backend
-from ..core.events import BuiltinToolEvent, Event, Source
-from ..core.messages import Message
-from ..core.params import BackendParams
-from ..core.registry import BackendSpec
-from ..core.tools import ToolDef
-from ..formats import openai_responses as fmt
-from ._openai_client import client_settings, map_error
-from ._openai_compatible import CompatChatBackend
-from ._openai_responses import OpenAIResponsesBackend, _Turn
-from .grok import BASE_URL, DEFAULT_MODEL, GrokParams
+from agentplug.core.protocol import Backend
+from agentplug.core.events import BuiltinToolEvent, Event, Source
+from agentplug.core.messages import Message
+from agentplug.core.params import BackendParams
+from agentplug.core.registry import BackendSpec
+from agentplug.core.tools import ToolDef
+from agentplug.formats import responses as fmt
+from agentplug.sdk.clients import client_settings, map_error
+from agentplug.sdk.compat import CompatChatBackend
+from agentplug.plugins.openai.backend import OpenAIResponsesBackend, _Turn
+from . import BASE_URL, DEFAULT_MODEL, GrokParams
 
 
 def create(params: BackendParams, spec: BackendSpec) -> Backend:

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._compat_params import CompatParams, refuse_all
+from agentplug.sdk.compat_params import CompatParams, refuse_all
 
 DEFAULT_PORT = 1234
 
@@ -37,7 +37,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="lmstudio",
         title="LM Studio",
-        factory="agentplug.plugins._lmstudio:LMStudioBackend",
+        factory="agentplug.plugins.lmstudio.backend:LMStudioBackend",
         params=LMStudioParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=refuse_all(
@@ -46,4 +46,6 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="Local LM Studio server running",
         notes="Local models, tool support varies",
         extra="openai",
+        sdk_modules=("openai",),
+        pricing="free",
     ))

@@ -12,14 +12,14 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ..core.events import Event, Notice
-from ..core.messages import Message
-from ..core.tools import ToolDef
-from ._lms_cli import Lifecycle, Lms, bootstrap, locate
-from ._openai_client import openai_module
-from ._chat_completions import is_local
-from ._openai_compatible import CompatChatBackend
-from .lmstudio import DEFAULT_PORT, LMStudioParams
+from agentplug.core.events import Event, Notice
+from agentplug.core.messages import Message
+from agentplug.core.tools import ToolDef
+from .lms_cli import Lifecycle, Lms, bootstrap, locate
+from agentplug.sdk.clients import openai_module
+from agentplug.sdk.chat_completions import is_local
+from agentplug.sdk.compat import CompatChatBackend
+from . import DEFAULT_PORT, LMStudioParams
 
 
 class LMStudioBackend(CompatChatBackend):

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import BackendError, ProviderTimeoutError, UsageError
+from agentplug.core.errors import BackendError, ProviderTimeoutError, UsageError
 
 log = logging.getLogger(__name__)
 INSTALL_HELP = (

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._compat_params import CompatParams, refuse_all
-from ._local_model import DEFAULT_MODEL, check_model_value
+from agentplug.sdk.compat_params import CompatParams, refuse_all
+from .model import DEFAULT_MODEL, check_model_value
 
 
 class LocalParams(CompatParams):
@@ -49,7 +49,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="local",
         title="Local model (llama.cpp)",
-        factory="agentplug.plugins._local_backend:LocalBackend",
+        factory="agentplug.plugins.local.backend:LocalBackend",
         params=LocalParams,
         capabilities=frozenset({"function_tools", "mcp"}),
         tool_flags=refuse_all("A small local model: no built-in tools; function tools and "
@@ -58,6 +58,8 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
               "server agentplug starts",
         notes="Embedded default model, no key",
         extra="local",
+        sdk_modules=("openai", "llama_cpp"),
+        pricing="free",
         default_model=DEFAULT_MODEL,
         models=(DEFAULT_MODEL,),
     ))

@@ -17,16 +17,16 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
-from ..core.errors import BackendError, ProviderError, StreamError
-from ..core.events import Done, Event, Notice, TextDelta, UsageEvent
-from ..core.messages import Message
-from ..core.requirements import require
-from ..core.tools import ToolDef
-from ..core.usage import Usage
-from ._local_model import LocalExtraError, display_name, resolve_model
-from ._local_server import POOL, Lease, LlamaServer, LocalServerError, ServerKey, describe
-from ._openai_compatible import CompatChatBackend
-from .local import LocalParams
+from agentplug.core.errors import BackendError, ProviderError, StreamError
+from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
+from agentplug.core.messages import Message
+from agentplug.core.requirements import require
+from agentplug.core.tools import ToolDef
+from agentplug.core.usage import Usage
+from .model import LocalExtraError, display_name, resolve_model
+from .server import POOL, Lease, LlamaServer, LocalServerError, ServerKey, describe
+from agentplug.sdk.compat import CompatChatBackend
+from . import LocalParams
 
 # What `python -m llama_cpp.server` imports (llama-cpp-python's [server] extra).
 SERVER_MODULES = {"llama_cpp": "llama-cpp-python", "uvicorn": "uvicorn",

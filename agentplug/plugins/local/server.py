@@ -1,7 +1,7 @@
 """The llama.cpp server processes the local backend owns, shared per model and settings.
 
 ``acquire`` returns a lease on a server for a ``ServerKey``: the first lease starts the
-process (``python -m llama_cpp.server`` under the watchdog of ``_local_child``), later leases
+process (``python -m llama_cpp.server`` under the watchdog of ``local.child``), later leases
 with the same key share it, and releasing the last lease stops it. Starting only spawns the
 process; ``LlamaServer.wait_ready`` then polls ``GET /v1/models`` until the model is loaded.
 
@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import BackendError, ProviderTimeoutError, UsageError
+from agentplug.core.errors import BackendError, ProviderTimeoutError, UsageError
 
 HOST = "127.0.0.1"
 _TAIL_BYTES = 64 * 1024
@@ -102,7 +102,7 @@ class LlamaServer:
 
     def command(self) -> list[str]:
         k = self.key
-        args = [sys.executable, "-m", "agentplug.plugins._local_child", "--model", k.model,
+        args = [sys.executable, "-m", "agentplug.plugins.local.child", "--model", k.model,
                 "--model_alias", k.alias, "--host", HOST, "--port", str(self.port),
                 # Shared by several agents: queue concurrent requests. The default cuts the
                 # running stream short (a bare [DONE], no finish_reason) when another arrives.
@@ -329,7 +329,7 @@ POOL = ServerPool()
 
 
 def describe(path: Path) -> str:
-    from ._local_model import display_name, human_size
+    from .model import display_name, human_size
 
     try:
         size = human_size(path.stat().st_size)

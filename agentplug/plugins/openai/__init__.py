@@ -45,7 +45,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="openai",
         title="OpenAI API",
-        factory="agentplug.plugins._openai_responses:OpenAIResponsesBackend",
+        factory="agentplug.plugins.openai.backend:OpenAIResponsesBackend",
         params=OpenAIParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search",
                                 "code_interpreter", "vision"}),
@@ -59,6 +59,9 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="OPENAI_API_KEY",
         notes="Web search via Responses API, code interpreter for calculations",
         extra="openai",
+        sdk_modules=("openai",),
+        auto_rank=10,
+        pricing="openai",
         default_model="gpt-5-mini",
         models=MODELS,
     ))

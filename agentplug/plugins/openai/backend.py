@@ -8,23 +8,23 @@ import typing
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ..core.backend import BaseBackend
-from ..core.errors import StreamError
-from ..core.events import (
+from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import StreamError
+from agentplug.core.events import (
     BuiltinToolEvent, Done, Event, ReasoningDelta, Source, TextDelta, ToolCallRequested,
     UsageEvent,
 )
-from ..core.messages import (
+from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
-from ..core.requirements import resolve_api_key
-from ..core.tools import ToolDef, parse_arguments
-from ..core.usage import Usage
-from ..formats import openai_responses as fmt
-from ._openai_client import (
+from agentplug.core.requirements import resolve_api_key
+from agentplug.core.tools import ToolDef, parse_arguments
+from agentplug.core.usage import Usage
+from agentplug.formats import responses as fmt
+from agentplug.sdk.clients import (
     cached_client, client_settings, map_error, open_client, openai_module, stream_event_error,
 )
-from .openai import OpenAIParams
+from . import OpenAIParams
 
 Item = dict[str, Any]
 _INCOMPLETE = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}

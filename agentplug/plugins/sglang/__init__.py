@@ -7,7 +7,7 @@ from collections.abc import Callable
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._server_params import FLAGS, SETUP, InferenceServerParams
+from agentplug.sdk.inference_server_params import FLAGS, SETUP, InferenceServerParams
 
 
 class SGLangParams(InferenceServerParams):
@@ -19,11 +19,13 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="sglang",
         title="SGLang",
-        factory="agentplug.plugins._inference_server:SGLangBackend",
+        factory="agentplug.plugins.sglang.backend:SGLangBackend",
         params=SGLangParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=FLAGS,
         setup=SETUP,
         notes="Local inference server",
         extra="openai",
+        sdk_modules=("openai",),
+        pricing="free",
     ))

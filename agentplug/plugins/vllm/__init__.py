@@ -7,7 +7,7 @@ from collections.abc import Callable
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._server_params import FLAGS, SETUP, InferenceServerParams
+from agentplug.sdk.inference_server_params import FLAGS, SETUP, InferenceServerParams
 
 
 class VLLMParams(InferenceServerParams):
@@ -19,7 +19,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="vllm",
         title="vLLM",
-        factory="agentplug.plugins._inference_server:VLLMBackend",
+        factory="agentplug.plugins.vllm.backend:VLLMBackend",
         params=VLLMParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=FLAGS,
@@ -27,4 +27,6 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup=SETUP,
         notes="Local inference server",
         extra="openai",
+        sdk_modules=("openai",),
+        pricing="free",
     ))

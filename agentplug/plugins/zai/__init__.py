@@ -9,7 +9,7 @@ from pydantic import Field
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
 
-from ._compat_params import CompatParams, refuse_all
+from agentplug.sdk.compat_params import CompatParams, refuse_all
 
 MODELS = ("glm-4.5", "glm-4.5-air", "glm-4.6", "glm-4.7")
 DEFAULT_MODEL = "glm-4.5"
@@ -29,7 +29,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="zai",
         title="Z AI",
-        factory="agentplug.plugins._zai:ZaiBackend",
+        factory="agentplug.plugins.zai.backend:ZaiBackend",
         params=ZaiParams,
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=refuse_all(
@@ -39,6 +39,8 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         setup="ZAI_API_KEY",
         notes="Basic file operations only",
         extra="openai",
+        sdk_modules=("openai",),
+        auto_rank=50,
         default_model=DEFAULT_MODEL,
         models=MODELS,
     ))

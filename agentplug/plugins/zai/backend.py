@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._openai_compatible import CompatChatBackend
-from .zai import BASE_URL, DEFAULT_MODEL, ZaiParams
+from agentplug.sdk.compat import CompatChatBackend
+from . import BASE_URL, DEFAULT_MODEL, ZaiParams
 
 
 class ZaiBackend(CompatChatBackend):

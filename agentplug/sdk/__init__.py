@@ -1,0 +1,1 @@
+"""Runtime plumbing shared by the backends that speak through a provider SDK."""
