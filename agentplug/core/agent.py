@@ -2,6 +2,9 @@
 
 A turn is committed to the history only when it completes. An error or a cancellation rolls
 the turn back, so the agent stays usable and the history stays valid for every provider.
+Every call's usage is priced (``pricing``) and charged to the agent's budgets, failed turns
+included (their calls were paid for); a turn is refused before it starts once a budget is spent.
+With tracing on, a turn is an ``invoke_agent`` span over its ``chat`` and ``execute_tool`` spans.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import pricing, tracing
 from .protocol import Backend, ToolBinder
 from .errors import AgentplugError, BackendError
 from .events import (
@@ -22,7 +26,7 @@ from .messages import (
     UserMessage,
 )
 from .tools import FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset
-from .usage import Usage
+from .usage import Budget, Usage
 
 
 @dataclass(slots=True)
@@ -45,6 +49,9 @@ class Agent:
         max_tool_rounds: int = 10,
         planning_mode: bool = False,
         planning_blocked_tools: Sequence[str] | None = None,
+        max_cost_usd: float | None = None,
+        max_tokens_total: int | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.id = id
         self.backend = backend
@@ -61,6 +68,12 @@ class Agent:
         self._sent = 0  # stateful backends: how much of the history they have seen
         self._opened = False
         self._tool_index: dict[str, tuple[Toolset, ToolDef]] = {}
+        # The agent's own limits, and a budget shared with other agents of the same run.
+        own = (Budget(max_cost_usd, max_tokens_total, name=f"agent {id!r}")
+               if max_cost_usd is not None or max_tokens_total is not None else None)
+        self.budgets = [b for b in (own, budget) if b is not None]
+        self._unpriced_warned = False
+        self._turn_span: Any = None  # the current turn's span while tracing
 
     # lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -68,6 +81,7 @@ class Agent:
             return
         self._opened = True
         try:
+            await asyncio.to_thread(pricing.warm)  # the price tables load in ~0.4 s
             await self.backend.open()
             await asyncio.gather(*(ts.open() for ts in self.toolsets))
             self._index_tools()
@@ -149,23 +163,33 @@ class Agent:
         usage = Usage()
         self.last_error = None
         committed = False
+        failure: BaseException | ErrorEvent | None = None
+        trace = tracing.active()
         try:
+            for budget in self.budgets:
+                budget.check()
+            if trace is not None:
+                self._turn_span = trace.agent(self.id, pricing.price_ref(self.backend),
+                                              _backend_type(self.backend), self.system_message)
             for notice in self._toolset_notices():
                 yield notice
             for round_no in range(self.max_tool_rounds + 1):
                 done: Done | None = None
                 # aclosing: a turn left early (break, cancel) ends the backend's call now,
                 # not whenever the garbage collector finalizes its generator.
-                call = self.backend.stream(self._outgoing(turn), self.tool_defs)
-                async with _closing(call) as call_events:
+                async with _closing(self._call_model(turn, trace)) as call_events:
                     async for event in call_events:
                         if isinstance(event, Done):
                             done = event
                             continue
                         if isinstance(event, UsageEvent):
                             usage = usage + event.usage
+                            warning = self._charge(event.usage)
+                            if warning is not None:
+                                yield warning
                         elif isinstance(event, ErrorEvent):
                             self.last_error = BackendError(event.message)
+                            failure = event
                             yield event
                             return
                         yield event
@@ -191,11 +215,64 @@ class Agent:
             committed = True
             yield final
         except Exception as exc:  # the stream's contract: failures arrive as an ErrorEvent
-            self.last_error = exc
+            self.last_error = failure = exc
             yield ErrorEvent.from_exception(exc)
         finally:
             if not committed and self.backend.stateful:
                 self._sent = len(self.history)
+            if trace is not None and self._turn_span is not None:
+                self._end_turn_span(trace, usage, failure)
+
+    async def _call_model(self, turn: list[Message], trace: tracing.Tracing | None
+                          ) -> AsyncIterator[Event]:
+        """One backend call, its usage priced; with tracing, inside a ``chat`` span (unless
+        the backend makes one per call itself, as a fallback chain does)."""
+        messages = self._outgoing(turn)
+        events = self.backend.stream(messages, self.tool_defs)
+        span = None
+        if trace is not None:
+            if not getattr(self.backend, "traces_calls", False):
+                span = trace.chat(self._turn_span, pricing.price_ref(self.backend), self.backend,
+                                  messages)
+            events = trace.within(span or self._turn_span, events)
+        call_usage = Usage()
+        try:
+            async with _closing(events) as call_events:
+                async for event in call_events:
+                    if isinstance(event, UsageEvent):
+                        # The backend's price reference now: a chain's member may have changed.
+                        event = UsageEvent(pricing.price(event.usage,
+                                                         pricing.price_ref(self.backend)))
+                        call_usage = call_usage + event.usage
+                    if span is not None and trace is not None:
+                        _record(trace, span, event, call_usage)
+                    yield event
+        except Exception as exc:
+            if span is not None and trace is not None:
+                trace.fail(span, exc)
+            raise
+        finally:
+            if span is not None:
+                span.end()
+
+    def _charge(self, usage: Usage) -> Notice | None:
+        """Count a call against every budget; warn once when a cost limit cannot see it."""
+        for budget in self.budgets:
+            budget.charge(usage)
+        if (usage.unpriced and not self._unpriced_warned
+                and any(b.max_cost_usd is not None for b in self.budgets)):
+            self._unpriced_warned = True
+            return Notice(f"max_cost_usd cannot count unpriced calls ({'; '.join(usage.unpriced)})"
+                          "; max_tokens_total still applies", level="warning")
+        return None
+
+    def _end_turn_span(self, trace: tracing.Tracing, usage: Usage,
+                       failure: BaseException | ErrorEvent | None) -> None:
+        span, self._turn_span = self._turn_span, None
+        trace.usage(span, usage)
+        if failure is not None:
+            trace.fail(span, failure)
+        span.end()
 
     def _outgoing(self, turn: list[Message]) -> list[Message]:
         if not self.backend.stateful:
@@ -234,7 +311,7 @@ class Agent:
     async def _call_tool(self, call: ToolCallPart, planned: bool) -> ToolResultMessage:
         if planned:
             return _result(call, "planning mode: this call was planned, not executed", False)
-        output = await self.call_tool(call.name, call.arguments)
+        output = await self._traced_tool(call.name, call.arguments, call.id)
         return ToolResultMessage(call.id, call.name, output.parts or [TextPart("")],
                                  output.is_error, output.structured)
 
@@ -244,6 +321,19 @@ class Agent:
         Stateful backends that define ``bind_tools(runner)`` receive this method on open, so
         their own tool loop can run the agent's Python and toolset tools.
         """
+        return await self._traced_tool(name, arguments, None)
+
+    async def _traced_tool(self, name: str, arguments: JSON, call_id: str | None) -> ToolOutput:
+        trace = tracing.active()
+        if trace is None:
+            return await self._tool_output(name, arguments)
+        # Parented on the turn explicitly: a stateful backend calls in from its own task.
+        with trace.tool(name, call_id, arguments, self._turn_span) as span:
+            output = await self._tool_output(name, arguments)
+            trace.tool_result(span, output.as_text, output.is_error)
+        return output
+
+    async def _tool_output(self, name: str, arguments: JSON) -> ToolOutput:
         entry = self._tool_index.get(name)
         if entry is None:
             known = ", ".join(sorted(self._tool_index)) or "none"
@@ -267,6 +357,19 @@ async def _closing(events: AsyncIterator[Event]) -> AsyncIterator[AsyncIterator[
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+def _record(trace: tracing.Tracing, span: Any, event: Event, call_usage: Usage) -> None:
+    if isinstance(event, UsageEvent):
+        trace.usage(span, call_usage)
+    elif isinstance(event, Done):
+        trace.done(span, event)
+    elif isinstance(event, ErrorEvent):
+        trace.fail(span, event)
+
+
+def _backend_type(backend: object) -> str | None:
+    return getattr(getattr(backend, "spec", None), "type", None)
 
 
 def _result(call: ToolCallPart, text: str, is_error: bool) -> ToolResultMessage:
