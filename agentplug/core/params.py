@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator,
+    AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo,
+    field_validator, model_validator,
 )
 
 from .custom_tools import CustomToolConfig
@@ -144,7 +145,83 @@ class UploadFile(StrictModel):
         return self.location.startswith(("http://", "https://"))
 
 
-class BackendParams(StrictModel):
+class DockerPackageLists(StrictModel):
+    python: list[str] = Field(default_factory=list)
+    npm: list[str] = Field(default_factory=list)
+    system: list[str] = Field(default_factory=list)
+
+
+class DockerPackages(StrictModel):
+    """``command_line_docker_packages``: installed when the container starts."""
+
+    preinstall: DockerPackageLists = Field(default_factory=DockerPackageLists)
+
+
+class DockerMount(StrictModel):
+    bind: str
+    mode: Literal["ro"] = Field("ro", description="credentials are always mounted read-only")
+
+
+class DockerCredentials(StrictModel):
+    """``command_line_docker_credentials``: names and paths only; values never printed."""
+
+    env_vars: list[str] = Field(default_factory=list)
+    env_file: str | None = None
+    env_vars_from_file: list[str] | None = None
+    pass_all_env: bool = False
+    mount: list[Literal["ssh_keys", "git_config", "gh_config", "npm_config", "pypi_config"]] = (
+        Field(default_factory=list))
+    additional_mounts: dict[str, DockerMount] = Field(default_factory=dict)
+
+
+class CommandLineParams(StrictModel):
+    """MassGen's code-execution keys (``agentplug.toolsets.command_line`` reads them)."""
+
+    enable_mcp_command_line: bool = False
+    command_line_execution_mode: Literal["local", "docker"] = "local"
+    command_line_allowed_commands: list[str] | None = Field(
+        None, validation_alias=AliasChoices("command_line_allowed_commands",
+                                            "command_line_whitelist_patterns"))
+    command_line_blocked_commands: list[str] | None = Field(
+        None, validation_alias=AliasChoices("command_line_blocked_commands",
+                                            "command_line_blacklist_patterns"))
+    command_line_context_paths: list[str] = Field(
+        default_factory=list, description="more paths, mounted read-only in docker mode")
+    command_line_docker_image: str | None = None
+    command_line_docker_memory_limit: str | None = Field(None, pattern=r"^\d+[bkmgBKMG]?$")
+    command_line_docker_cpu_limit: float | None = Field(None, gt=0)
+    command_line_docker_network_mode: Literal["none", "bridge"] = "none"
+    command_line_docker_enable_sudo: bool = False
+    command_line_docker_credentials: DockerCredentials = Field(default_factory=DockerCredentials)
+    command_line_docker_packages: DockerPackages = Field(default_factory=DockerPackages)
+
+    @field_validator("command_line_allowed_commands", "command_line_blocked_commands")
+    @classmethod
+    def _regexes(cls, value: list[str] | None) -> list[str] | None:
+        import re
+
+        for pattern in value or ():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})"
+                                 ) from None
+        return value
+
+    @field_validator("command_line_docker_packages")
+    @classmethod
+    def _packages_need_network(cls, value: DockerPackages, info: ValidationInfo
+                               ) -> DockerPackages:
+        pre = value.preinstall
+        if ((pre.python or pre.npm or pre.system)
+                and info.data.get("command_line_docker_network_mode", "none") == "none"):
+            raise ValueError("packages are installed from the network, and "
+                             "command_line_docker_network_mode is none: set it to bridge, or "
+                             "build an image with them (command_line_docker_image)")
+        return value
+
+
+class BackendParams(CommandLineParams):
     """Keys every backend accepts (MassGen's common backend keys)."""
 
     type: str

@@ -1,0 +1,1 @@
+"""Toolsets agentplug offers to every backend (as MCP servers it runs, or in-process)."""

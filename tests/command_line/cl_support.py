@@ -1,0 +1,65 @@
+"""Shared by the command-line tests: the processes a test left, the engine's containers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE = REPO / "scripts" / "docker-engine.sh"
+IMAGE = "local/python:bookworm"
+LABEL = "agentplug.command_line"
+RUN_TAG = b"AGENTPLUG_RUN_ID="
+EXECUTE = "mcp__command_line__execute_command"
+
+
+def _stat(pid: str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def descendants(root: int | None = None) -> list[int]:
+    """Live (non-zombie) descendants of ``root`` (default: this process)."""
+    root = root or os.getpid()
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(entry.name)
+        if fields and fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+    out, frontier = [], {root}
+    while frontier:
+        nxt = {pid for pid, ppid in parents.items() if ppid in frontier}
+        out += sorted(nxt)
+        frontier = nxt
+    return out
+
+
+def tagged_processes() -> list[int]:
+    """Processes on this machine started by a command tool (they carry its run tag), in
+    containers of the private engine too (same kernel)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        fields = _stat(entry.name)
+        if fields and fields[0] != "Z" and any(v.startswith(RUN_TAG) for v in env.split(b"\0")):
+            found.append(int(entry.name))
+    return found
+
+
+def containers(host: str, *, label: str = LABEL) -> list[str]:
+    out = subprocess.run(["docker", "-H", host, "ps", "-aq", "--no-trunc", "--filter",
+                          f"label={label}"], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def docker(host: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", "-H", host, *args], capture_output=True, text=True,
+                          timeout=60)
+
+
