@@ -26,6 +26,11 @@ def create_agent(
                              backend=params_from_dict(spec, config), spec=spec,
                              system_message=agent_kwargs.pop("system_message", None))
     spec, params = config.spec, config.backend
+    if params.mcp_servers:
+        from .adapters.mcp.security import enforce
+
+        enforce(config)  # a server breaking its security level never starts
+    tools = [*tools, *_yaml_tools(config)]
     backend = spec.create(params)
     toolsets: list[Toolset] = list(agent_kwargs.pop("toolsets", ()))
     toolsets += [host.toolsets.get(ref.name).create(ref.options) for ref in config.toolsets]
@@ -45,3 +50,18 @@ def create_agent(
         planning_blocked_tools=params.planning_mode_blocked_tools,
         **agent_kwargs,
     )
+
+
+def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
+    """The config's ``custom_tools`` / ``tools``, imported once, as function tools."""
+    entries = [*config.backend.custom_tools, *config.backend.tools]
+    if not entries:
+        return []
+    from .core.custom_tools import CustomToolLoadError, load_custom_tools
+    from .core.errors import ConfigError
+
+    try:
+        return load_custom_tools(entries)
+    except CustomToolLoadError as exc:
+        key = "custom_tools" if config.backend.custom_tools else "tools"
+        raise ConfigError(config.issue((key,), str(exc))) from exc

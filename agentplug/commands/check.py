@@ -61,23 +61,12 @@ def check(args: argparse.Namespace) -> int:
 
 def security_issues(agents: Any) -> list[Any]:
     """MCP ``security`` violations of every agent, located (checked before any start)."""
-    from ..adapters.mcp.security import check_server
+    from ..adapters.mcp.security import check_server, violation_path
 
-    out = []
-    for agent in agents:
-        for i, server in enumerate(agent.backend.mcp_servers):
-            for v in check_server(server):
-                out.append(agent.issue(("mcp_servers", i, *_key(v.key)), str(v),
-                                       "fix it, or choose a laxer security level if you "
-                                       "trust this server"))
-    return out
-
-
-def _key(key: str) -> tuple[str | int, ...]:
-    """``args[2]`` -> ("args", 2); ``env.X`` -> ("env", "X")."""
-    import re
-
-    return tuple(int(x) if x.isdigit() else x for x in re.findall(r"[^.\[\]]+", key))
+    return [agent.issue(("mcp_servers", i, *violation_path(v)), str(v),
+                        "fix it, or choose a laxer security level if you trust this server")
+            for agent in agents for i, server in enumerate(agent.backend.mcp_servers)
+            for v in check_server(server)]
 
 
 def _massgen_report(path: str, rejected: list[Any]) -> None:

@@ -139,6 +139,8 @@ class _Locator:
 
     def line(self, path: tuple[str | int, ...]) -> int | None:
         node, line = self.node, None
+        if not path and node is not None:  # a problem with the whole document
+            return node.start_mark.line + 1
         for key in path:
             if isinstance(node, yaml.MappingNode):
                 for k, v in node.value:
@@ -491,8 +493,9 @@ def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | i
                                     f"not supported by the {spec.type!r} backend: {why}",
                                     f"remove {flag} (see `agentplug backends`)"))
     for flag in GENERATION_FLAGS:
-        if getattr(params, flag) and spec.flag(flag).support != "yes":
-            why = spec.flag(flag).reason or _NO_GENERATION.get(flag, "")
+        declared = spec.params.generation_support.get(flag)
+        if getattr(params, flag) and declared != "yes":
+            why = declared or _NO_GENERATION[flag]
             issues.append(loc.issue((*bpath, flag),
                                     f"not supported by the {spec.type!r} backend: {why}",
                                     f"remove {flag} (see `agentplug backends`)"))

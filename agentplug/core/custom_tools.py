@@ -219,7 +219,7 @@ def _load_module(entry: CustomToolConfig) -> Any:
     if entry.module:
         return importlib.import_module(entry.module)
     assert entry.path is not None
-    path = Path(entry.path)
+    path = resolve_path(entry.path, None) or Path(entry.path)
     name = f"agentplug_custom_tools.{path.stem}_{abs(hash(str(path))):x}"
     if name in sys.modules:
         return sys.modules[name]

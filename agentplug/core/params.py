@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo,
@@ -223,6 +223,10 @@ class CommandLineParams(StrictModel):
 
 class BackendParams(CommandLineParams):
     """Keys every backend accepts (MassGen's common backend keys)."""
+
+    # The enable_*_generation flags a backend honours ("yes"); any other is refused with the
+    # reason given here or a general one. A class attribute, not a config key.
+    generation_support: ClassVar[dict[str, str]] = {}
 
     type: str
     model: str | None = None

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
+from ...core.config import AgentConfig
+from ...core.errors import ConfigError
 from ...core.params import MCPSecurity, MCPServerConfig
 
 _SHELL_META = set(";|&$`()<>\n")
@@ -238,3 +240,25 @@ def _check_address(host: str, local: bool, allow_local: bool, allow_private: boo
                                                            "address: set "
                                                            "security.allow_private_ips: true")]
     return []
+
+
+def violation_path(v: Violation) -> tuple[str | int, ...]:
+    """``args[2]`` -> ("args", 2); ``env.X`` -> ("env", "X"): under the server's key path."""
+    return tuple(int(x) if x.isdigit() else x for x in re.findall(r"[^.\[\]]+", v.key))
+
+
+def enforce(agent: AgentConfig) -> None:
+    """Before anything starts: refuse the agent's servers that break their security level
+    (a located ``ConfigError`` naming rule and level), and give each server only the ``env``
+    entries its ``security.env`` policy lets through."""
+    issues = [agent.issue(("mcp_servers", i, *violation_path(v)), str(v),
+                          "fix it, or choose a laxer security level if you trust this server")
+              for i, server in enumerate(agent.backend.mcp_servers)
+              for v in check_server(server, run_time=True)]
+    if issues:
+        raise ConfigError(issues)
+    for server in agent.backend.mcp_servers:
+        if server.security is not None and server.security.env is not None:
+            keep = filtered_env(server)
+            for name in [k for k in server.env if k not in keep]:
+                del server.env[name]

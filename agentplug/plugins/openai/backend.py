@@ -59,6 +59,8 @@ class OpenAIResponsesBackend(BaseBackend):
             request["instructions"] = instructions
         tool_list = fmt.tools(tools, web_search=p.enable_web_search,
                               code_interpreter=p.enable_code_interpreter)
+        if p.enable_image_generation:
+            tool_list.append({"type": "image_generation"})
         if tool_list:
             request["tools"] = tool_list
         include = []
@@ -71,12 +73,11 @@ class OpenAIResponsesBackend(BaseBackend):
             include.append("reasoning.encrypted_content")
         if include:
             request["include"] = include
-        reasoning = {k: v for k, v in (("effort", p.reasoning_effort),
-                                       ("summary", p.reasoning_summary)) if v}
-        if reasoning:
+        # Sent in the API's own nested shapes, as written (flat aliases folded in).
+        if p.reasoning is not None and (reasoning := p.reasoning.model_dump(exclude_none=True)):
             request["reasoning"] = reasoning
-        if p.text_verbosity:
-            request["text"] = {"verbosity": p.text_verbosity}
+        if p.text is not None and (text := p.text.model_dump(exclude_none=True)):
+            request["text"] = text
         if p.max_tokens is not None:
             request["max_output_tokens"] = p.max_tokens
         for key in ("temperature", "top_p", "store", "parallel_tool_calls", "max_tool_calls",
