@@ -40,6 +40,7 @@ _EXPORTS = {
     "ToolDef": "agentplug.core.tools",
     "ToolOutput": "agentplug.core.tools",
     "Usage": "agentplug.core.usage",
+    "Budget": "agentplug.core.usage",
 }
 for _name in (
     "TextDelta", "ReasoningDelta", "ToolCallRequested", "ToolResult", "BuiltinToolEvent",
@@ -56,7 +57,7 @@ for _name in (
     "AgentplugError", "UsageError", "ConfigError", "UnknownBackendError",
     "UnsupportedCapabilityError", "MissingKeyError", "MissingExtraError", "PluginError",
     "BackendError", "ProviderError", "RateLimitError", "ProviderConnectionError",
-    "ProviderTimeoutError", "StreamError",
+    "ProviderTimeoutError", "StreamError", "BudgetExceededError",
 ):
     _EXPORTS[_name] = "agentplug.core.errors"
 
@@ -92,4 +93,4 @@ if TYPE_CHECKING:
     from .core.tools import (
         FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset, tool,
     )
-    from .core.usage import Usage
+    from .core.usage import Budget, Usage
