@@ -155,6 +155,8 @@ class Batch:
         try:
             self.stats.skipped = len(scan.ids & journal.done)
             await executor.open()
+            # A cluster's capacity is its nodes times the tasks each runs at once.
+            j = getattr(executor, "capacity", None) or j
             self.stats.started = time.monotonic()
             if self.reporter:
                 self.reporter.start(self.stats)

@@ -54,7 +54,7 @@ class BatchSim(ChatCompletionsSimulator):
             if kind == 1:
                 return Reply(f"broken answer {tid}", fault=Fault(drop_after=1))
             return Reply(f"broken answer {tid}", fault=Fault(malformed_after=1))
-        return Reply(f"answer {tid}", usage={"input": 10, "output": 5},
+        return Reply(f"answer {tid}", usage={"input": 10, "output": 5}, chunk_size=64,
                      chunk_delay=self.chunk_delay)
 
     def _usage(self, reply: Reply, body: dict[str, Any]) -> dict[str, Any]:

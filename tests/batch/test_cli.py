@@ -3,6 +3,7 @@ SIGKILL or interrupted with SIGINT mid-batch, then rerun."""
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import signal
@@ -79,14 +80,15 @@ def test_kill_9_at_a_random_point_then_rerun_gives_every_id_exactly_once(tmp_pat
     assert failed == {str(i) for i in range(n) if refused(str(i))}
     assert all(r["error"]["status"] == 400 for r in results if r["status"] == "failed")
     assert f"{len(partial)} already done" in again.stderr
-    assert "failures: 100 ProviderError" in again.stderr
+    left = sum(1 for r in results[len(partial):] if r["status"] == "failed")
+    assert f"failures: {left} ProviderError" in again.stderr
     assert "task time: p50" in again.stderr
 
 
 def test_ctrl_c_lets_running_tasks_finish_and_a_rerun_completes(tmp_path):
-    tasks = write_tasks(tmp_path / "tasks.jsonl", 30)
+    tasks = write_tasks(tmp_path / "tasks.jsonl", 16)
     out = tmp_path / "results.jsonl"
-    with BatchSim(chunk_delay=0.15) as sim:  # ~0.5 s per answer
+    with BatchSim(chunk_delay=0.1) as sim:  # ~0.3 s per answer
         config = tmp_path / "agents.yaml"
         config.write_text(config_text(sim.base_url))
         proc = start("-c", str(config), str(tasks), "-o", str(out), "-j", "4", "--grace", "20")
@@ -97,13 +99,13 @@ def test_ctrl_c_lets_running_tasks_finish_and_a_rerun_completes(tmp_path):
         assert "stopping: no new tasks" in err
         done = read_results(out)
         # every task that had started finished within the grace and was recorded
-        assert len(done) == len(sim.arrivals) >= started and len(done) < 30
+        assert len(done) == len(sim.arrivals) >= started and len(done) < 16
         assert all(r["status"] == "ok" for r in done)
 
         again = run("-c", str(config), str(tasks), "-o", str(out), "-j", "8")
         assert again.returncode == 0, again.stderr
     ids = [r["id"] for r in read_results(out)]
-    assert sorted(ids, key=int) == [str(i) for i in range(30)]
+    assert sorted(ids, key=int) == [str(i) for i in range(16)]
 
 
 def test_ctrl_c_twice_cancels_running_tasks_without_a_line(tmp_path):
@@ -141,14 +143,16 @@ def test_live_progress_bar_on_a_terminal(tmp_path, sim, config):
                                       str(tmp_path / "r.jsonl")],
                           env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
                           encoding="utf-8", timeout=60)
+    screen = io.StringIO()
+    child.logfile_read = screen
     try:
-        child.expect(r"5/5")
-        child.expect(r"task time: p50")
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
-    assert "━" in child.before or "5 ok" in child.before
+    text = screen.getvalue()
+    assert "━" in text and "5/5" in text and "5 ok" in text  # the rich bar and its counts
+    assert "task time: p50" in text
 
 
 def test_config_and_rate_limit_errors_are_located(tmp_path, sim, config):
