@@ -72,15 +72,6 @@ def markdown(registry: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table(headers: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h)
-              for i, h in enumerate(headers)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*r) for r in body]
-    return "\n".join(line.rstrip() for line in out)
-
-
 def backends(args: argparse.Namespace) -> int:
     import json
     import sys
@@ -98,12 +89,15 @@ def backends(args: argparse.Namespace) -> int:
     if args.markdown:
         sys.stdout.write(markdown(host.registry))
         return 0
+    from ._render import print_table
+
     data = rows(host.registry)
-    print(_table(["TYPE", "SETUP", "INSTALLED"],
-                 [[r["type"], r["setup"], "yes" if r["installed"] else
-                   f"no: pip install 'agentplug[{r['extra']}]'"] for r in data]))
-    print()
-    print(_table(["TYPE", "WEB SEARCH", "CODE EXEC", "CODE INTERP", "MCP", "NOTES"],
-                 [[r["type"], *(FlagSupport(r["tool_flags"][f]).symbol for f in FLAGS),
-                   "yes" if "mcp" in r["capabilities"] else "no", r["notes"]] for r in data]))
+    print_table(["Type", "Installed", "Setup"],
+                [[r["type"], "✅" if r["installed"] else
+                  f"❌ pip install 'agentplug[{r['extra']}]'", r["setup"]] for r in data],
+                title="Backends")
+    print_table(["Type", "Web search", "Code exec", "Code interp", "MCP", "Notes"],
+                [[r["type"], *(FlagSupport(r["tool_flags"][f]).symbol for f in FLAGS),
+                  "✅" if "mcp" in r["capabilities"] else "❌", r["notes"]] for r in data],
+                title="Tools")
     return 0

