@@ -72,8 +72,12 @@ class _LimitedBackend:
                      ) -> AsyncIterator[Event]:
         ticket = await self.limiter.acquire(self.provider, self.model, _estimate(messages))
         used: int | None = None
+        first = True
         try:
             async for event in self.inner.stream(messages, tools):
+                if first:
+                    first = False
+                    await self.limiter.started(ticket)
                 if isinstance(event, UsageEvent):
                     used = (used or 0) + event.usage.total_tokens
                 yield event

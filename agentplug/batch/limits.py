@@ -9,8 +9,10 @@ Limits come from a YAML file in MassGen's ``rate_limits.yaml`` shape::
       default: {rpm: 7}        # every other model of this provider, each on its own
       rpm: 20                  # optional: the provider as a whole, all models together
 
-Tokens are only known once a call ends: a call reserves an estimate (the mean of the calls
-seen so far on that key) and the reservation is corrected to the real count afterwards.
+A call is dated by its first response byte, which comes after the provider received it, so
+transit delays cannot squeeze more calls into a provider's window than the limit. Tokens are
+only known once a call ends: a call reserves an estimate (the mean of the calls seen so far
+on that key, or the caller's guess from the prompt) and is corrected to the real count after.
 """
 
 from __future__ import annotations
@@ -157,21 +159,34 @@ class Limiter(Protocol):
 
     async def acquire(self, provider: str, model: str | None, estimate: int = 0) -> Any: ...
 
+    async def started(self, ticket: Any) -> None: ...
+
     async def release(self, ticket: Any, tokens: int | None) -> None: ...
+
+
+POLL = 0.05  # seconds between checks while a window is full of calls not yet answered
 
 
 @dataclass(slots=True)
 class _Entry:
     at: float
     tokens: int
+    pending: bool = True  # granted, no answer yet: it counts, and cannot expire
     live: bool = True  # False once it has left its window
 
 
 class _Window:
+    """One limit on one key. A call counts from its grant; its place in the window is dated
+    from its first response byte (or its end), which comes after the provider received it:
+    whatever the transit delays, no window of ``period`` at the provider sees more than the
+    limit."""
+
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
-        self.entries: deque[_Entry] = deque()
-        self.tokens = 0
+        self.entries: deque[_Entry] = deque()  # answered calls, oldest first
+        self.pending: set[int] = set()  # id() of calls granted and not yet answered
+        self.pending_tokens = 0
+        self.tokens = 0  # answered calls' tokens in the window
 
     def prune(self, now: float) -> None:
         while self.entries and self.entries[0].at <= now - self.limit.period:
@@ -183,17 +198,40 @@ class _Window:
         """Seconds until a call reserving ``tokens`` fits (0: now)."""
         self.prune(now)
         lim = self.limit
-        if lim.requests is not None and len(self.entries) >= lim.requests:
-            return self.entries[len(self.entries) - lim.requests].at + lim.period - now
-        if lim.tokens is not None and self.entries and self.tokens + tokens > lim.tokens:
-            # wait for the oldest entries whose expiry frees enough tokens
-            excess = self.tokens + tokens - lim.tokens
-            for e in self.entries:
-                excess -= e.tokens
-                if excess <= 0:
-                    return e.at + lim.period - now
-            return self.entries[-1].at + lim.period - now
+        if lim.requests is not None:
+            over = len(self.entries) + len(self.pending) + 1 - lim.requests
+            if over > 0:
+                if over > len(self.entries):
+                    return POLL
+                return self.entries[over - 1].at + lim.period - now
+        if lim.tokens is not None:
+            excess = self.tokens + self.pending_tokens + tokens - lim.tokens
+            if excess > 0 and (self.entries or self.pending):
+                for e in self.entries:
+                    excess -= e.tokens
+                    if excess <= 0:
+                        return e.at + lim.period - now
+                return POLL
         return 0.0
+
+    def grant(self, entry: _Entry) -> None:
+        self.pending.add(id(entry))
+        self.pending_tokens += entry.tokens
+
+    def answered(self, entry: _Entry, now: float) -> None:
+        if id(entry) in self.pending:
+            self.pending.discard(id(entry))
+            self.pending_tokens -= entry.tokens
+            entry.at, entry.pending = now, False
+            self.entries.append(entry)
+            self.tokens += entry.tokens
+
+    def recount(self, entry: _Entry, tokens: int) -> None:
+        if entry.pending:
+            self.pending_tokens += tokens - entry.tokens
+        elif entry.live:
+            self.tokens += tokens - entry.tokens
+        entry.tokens = tokens
 
 
 class WindowLimiter:
@@ -204,7 +242,6 @@ class WindowLimiter:
         self.clock = clock
         self._windows: dict[tuple[LimitKey, RateLimit], _Window] = {}
         self._mean: dict[LimitKey, tuple[int, int]] = {}  # key -> (calls, tokens)
-        self.waited = 0.0
 
     def try_acquire(self, provider: str, model: str | None, estimate: int = 0
                     ) -> tuple[float, Any]:
@@ -222,30 +259,36 @@ class WindowLimiter:
         ticket = []
         for (key, _), w in zip(pairs, windows, strict=True):
             entry = _Entry(now, estimate if w.limit.tokens is not None else 0)
-            w.entries.append(entry)
-            w.tokens += entry.tokens
+            w.grant(entry)
             ticket.append((key, w, entry))
         return 0.0, ticket
 
+    def mark_started(self, ticket: Any) -> None:
+        """The call's first response byte arrived: date its place in the windows."""
+        now = self.clock()
+        for _, w, entry in ticket or ():
+            w.answered(entry, now)
+
     def settle(self, ticket: Any, tokens: int | None) -> None:
-        """Correct a call's reservation to the tokens it really used."""
+        """The call ended: correct its reservation to the tokens it really used."""
+        self.mark_started(ticket)
         if not ticket or tokens is None:
             return
         for key, w, entry in ticket:
             calls, total = self._mean.get(key, (0, 0))
             self._mean[key] = (calls + 1, total + tokens)
             if w.limit.tokens is not None:
-                if entry.live:
-                    w.tokens += tokens - entry.tokens
-                entry.tokens = tokens
+                w.recount(entry, tokens)
 
     async def acquire(self, provider: str, model: str | None, estimate: int = 0) -> Any:
         while True:
             wait, ticket = self.try_acquire(provider, model, estimate)
             if wait <= 0:
                 return ticket
-            self.waited += wait
             await asyncio.sleep(wait)
+
+    async def started(self, ticket: Any) -> None:
+        self.mark_started(ticket)
 
     async def release(self, ticket: Any, tokens: int | None) -> None:
         self.settle(ticket, tokens)

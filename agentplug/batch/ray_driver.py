@@ -43,6 +43,9 @@ class _LimiterActor:
         self.tickets[self.next_id] = ticket
         return 0.0, self.next_id
 
+    def started(self, ticket_id: int) -> None:
+        self.limiter.mark_started(self.tickets.get(ticket_id))
+
     def release(self, ticket_id: int, tokens: int | None) -> None:
         self.limiter.settle(self.tickets.pop(ticket_id, None), tokens)
 
@@ -59,6 +62,10 @@ class _RemoteLimiter:
             if wait <= 0:
                 return ticket
             await asyncio.sleep(wait)
+
+    async def started(self, ticket: Any) -> None:
+        if ticket is not None:
+            await self.handle.started.remote(ticket)
 
     async def release(self, ticket: Any, tokens: int | None) -> None:
         if ticket is not None:
