@@ -102,6 +102,7 @@ def _genai_prices() -> Any:
         return None
 
 
+@functools.cache
 def warm() -> None:
     """Import the price tables ahead of the first call (0.4 s here): run it off the loop."""
     prices = _genai_prices()
