@@ -1,0 +1,140 @@
+"""MassGen's own key shapes on the wire and at run time: OpenAI's nested ``text`` and
+``reasoning``, MCP servers as a mapping with ``${cwd}``, and a ``security`` violation refused
+before anything is spawned."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentplug import create_agent, load_config
+from agentplug.core.errors import ConfigError
+from agentplug.testing import ChatCompletionsSimulator, Reply, ResponsesSimulator, ToolCallSpec
+
+# The SDKs are imported on first use: here, outside the loop the slow-callback guard watches.
+import mcp  # noqa: E402,F401
+import openai  # noqa: E402,F401
+
+import agentplug.plugins.chatcompletion.backend  # noqa: E402,F401
+import agentplug.plugins.openai.backend  # noqa: E402,F401
+
+EDGE = Path(__file__).parents[1] / "mcp" / "servers" / "edge_server.py"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agent.yaml"
+    path.write_text(text)
+    return path
+
+
+async def test_text_and_reasoning_reach_the_responses_request_as_written(tmp_path):
+    with ResponsesSimulator(Reply("ok")) as sim:
+        config = load_config(write(tmp_path, f"""\
+agent:
+  backend:
+    type: openai
+    model: gpt-5-nano
+    api_key: sk-test
+    base_url: {sim.base_url}
+    text:
+      verbosity: medium
+      format: {{type: text}}
+    reasoning:
+      effort: low
+"""))
+        agent = await asyncio.to_thread(create_agent, config.agents[0])
+        async with agent:
+            await agent.run("hi")
+    body = sim.requests[0].body
+    assert body["text"] == {"verbosity": "medium", "format": {"type": "text"}}
+    assert body["reasoning"] == {"effort": "low", "summary": "auto"}
+
+
+def test_flat_aliases_fold_into_the_nested_shape_and_contradictions_fail(tmp_path):
+    params = load_config(write(tmp_path, "agent:\n  backend: {type: openai, "
+                               "reasoning_effort: high, text_verbosity: low}\n")
+                         ).agents[0].backend
+    assert params.reasoning.model_dump(exclude_none=True) == {  # type: ignore[attr-defined]
+        "effort": "high", "summary": "auto"}
+    assert params.text.verbosity == "low"  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "agent:\n  backend: {type: openai, reasoning_effort: high,"
+                                    " reasoning: {effort: low}}\n"))
+    assert "contradicts reasoning.effort" in str(err.value.issues[0])
+
+
+async def test_mcp_servers_as_a_mapping_start_with_cwd_in_their_args(tmp_path):
+    pytest.importorskip("mcp")
+    work = tmp_path / "work"
+    work.mkdir()
+    pid_file = "${cwd}/edge.pid"
+    with ChatCompletionsSimulator(
+            Reply(tool_calls=[ToolCallSpec("mcp__edge__echo", {"text": "hi"}, id="c1")]),
+            Reply("done")) as sim:
+        config = load_config(write(tmp_path, f"""\
+agent:
+  backend:
+    type: chatcompletion
+    model: m
+    base_url: {sim.base_url}
+    cwd: {work}
+    mcp_servers:
+      edge:
+        type: stdio
+        command: {sys.executable}
+        args: ["{EDGE}", "--pid-file", "{pid_file}"]
+"""))
+        server = config.agents[0].backend.mcp_servers[0]
+        assert server.name == "edge" and server.args[-1] == f"{work.resolve()}/edge.pid"
+        agent = await asyncio.to_thread(create_agent, config.agents[0])
+        async with agent:
+            result = await agent.run("echo hi")
+    assert result.text == "done"
+    assert (work / "edge.pid").is_file()  # the server ran with ${cwd} replaced
+    assert "mcp__edge__echo" in {t["function"]["name"] for t in sim.requests[0].body["tools"]}
+
+
+def test_security_violation_is_refused_before_anything_is_spawned(tmp_path):
+    marker = tmp_path / "spawned"
+    config = load_config(write(tmp_path, f"""\
+agent:
+  backend:
+    type: chatcompletion
+    model: m
+    base_url: http://127.0.0.1:9/v1
+    mcp_servers:
+      - name: files
+        command: bash
+        args: ["-c", "touch {marker}"]
+        security: {{level: strict}}
+"""))
+    with pytest.raises(ConfigError) as err:
+        create_agent(config.agents[0])
+    (issue,) = err.value.issues
+    assert issue.key_path == "agent.backend.mcp_servers[0].command" and issue.line == 8
+    assert "rule: shell as command, security level strict" in issue.message
+    assert not marker.exists()
+
+
+async def test_env_policy_decides_what_the_server_is_given(tmp_path):
+    pytest.importorskip("mcp")
+    config = load_config(write(tmp_path, f"""\
+agent:
+  backend:
+    type: chatcompletion
+    model: m
+    base_url: http://127.0.0.1:9/v1
+    mcp_servers:
+      - name: edge
+        command: {sys.executable}
+        args: ["{EDGE}"]
+        env: {{LOG_LEVEL: INFO, GITHUB_TOKEN: ghp-secret}}
+        security:
+          level: moderate
+          env: {{mode: allowlist, allowed_vars: [LOG_LEVEL]}}
+"""))
+    create_agent(config.agents[0])
+    assert dict(config.agents[0].backend.mcp_servers[0].env) == {"LOG_LEVEL": "INFO"}
