@@ -11,7 +11,8 @@ import pytest
 
 from agentplug import ConfigError, load_config, parse_config
 from agentplug.adapters.ag2.team_config import parse_team
-from agentplug.plugins.ag2 import EXECUTOR_KEYS, JUPYTER_SERVER_KEYS
+from agentplug.plugins.ag2 import EXECUTORS
+from agentplug.plugins.ag2.executor_params import JupyterServer
 
 LLM = "{type: chatcompletion, model: m, base_url: 'http://127.0.0.1:9/v1'}"
 
@@ -42,7 +43,8 @@ def test_a_full_ag2_config_parses():
         """))
     params = config.agents[0].backend
     assert params.agent_config["max_consecutive_auto_reply"] == 4
-    assert params.code_execution_config["executor"]["type"] == "docker"
+    assert params.code_execution_config.executor.type == "docker"
+    assert params.code_execution_config.executor.image == "local/python:bookworm"
 
 
 def test_massgen_nesting_and_executor_class_names_are_accepted():
@@ -56,8 +58,8 @@ def test_massgen_nesting_and_executor_class_names_are_accepted():
         """))
     params = config.agents[0].backend
     assert "llm_config" not in params.agent_config
-    assert params.code_execution_config == {"executor": {"type": "local",
-                                                         "work_dir": "./workspace"}}
+    executor = params.code_execution_config.executor
+    assert (executor.type, executor.work_dir) == ("local", "./workspace")
 
 
 @pytest.mark.parametrize(("body", "message"), [
@@ -66,7 +68,22 @@ def test_massgen_nesting_and_executor_class_names_are_accepted():
     (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: cloud}}}}\n",
      "executor.type 'cloud' is not supported"),
     (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: local, image: x}}}}\n",
-     "unknown key(s) ['image'] for type local"),
+     "code_execution_config.executor.image: unknown key"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: [local]}}}}\n",
+     "executor.type must be a name such as local, not ['local']"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: {{a: 1}}}}}}\n",
+     "executor.type must be a name"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: [local]}}\n", "needs a mapping"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: docker, timeout: soon}}}}\n",
+     "code_execution_config.executor.timeout: Input should be a valid integer"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: jupyter, server: {{port: x}}}}}}\n",
+     "code_execution_config.executor.server.port"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: daytona, snapshot: s, "
+     f"image: i}}}}\n", "not both"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: remyx}}}}\n",
+     "needs `arxiv_id`"),
+    (f"llm: {LLM}\ncode_execution_config: {{executor: {{type: yepcode, api_token: [1]}}}}\n",
+     "code_execution_config.executor.api_token"),
     (f"llm: {LLM}\ncode_execution_config: {{use_docker: true}}\n",
      "belong in executor:"),
     ("llm: {type: nope}\n", "unknown backend type 'nope'"),
@@ -81,18 +98,58 @@ def test_mistakes_are_located(body, message):
 
 def test_executor_keys_match_the_installed_ag2():
     pytest.importorskip("autogen")
-    from autogen.coding import DockerCommandLineCodeExecutor, LocalCommandLineCodeExecutor
+    pytest.importorskip("daytona")
+    pytest.importorskip("yepcode_run")
+    pytest.importorskip("remyxai")
+    from autogen.coding import (
+        DaytonaCodeExecutor, DockerCommandLineCodeExecutor, LocalCommandLineCodeExecutor,
+        RemyxCodeExecutor, YepCodeCodeExecutor,
+    )
     from autogen.coding.jupyter import JupyterCodeExecutor, LocalJupyterServer
 
     def params(cls):
         return set(inspect.signature(cls.__init__).parameters) - {"self"}
-    ours = {"local": {"python"}, "jupyter": {"work_dir", "server"}, "docker": {"network_mode"}}
+
+    def ours(kind):
+        return set(EXECUTORS[kind].model_fields) - {"type"}
+    docker_keys = {"container_name", "bind_dir", "execution_policies",
+                   "container_create_kwargs"}  # remyx passes them on to AG2's Docker executor
+    own = {"local": {"python"}, "jupyter": {"work_dir", "server"}, "docker": {"network_mode"},
+           "remyx": {"network_mode"} | docker_keys, "daytona": set(), "yepcode": set()}
     not_yaml = {"local": {"functions", "virtual_env_context"}, "jupyter": {"jupyter_server"},
-                "docker": set()}
-    for kind, cls in (("local", LocalCommandLineCodeExecutor), ("jupyter", JupyterCodeExecutor),
-                      ("docker", DockerCommandLineCodeExecutor)):
-        assert EXECUTOR_KEYS[kind] - ours[kind] == params(cls) - not_yaml[kind], kind
-    assert params(LocalJupyterServer) - {"ip"} == JUPYTER_SERVER_KEYS
+                "docker": set(), "remyx": {"kwargs"}, "daytona": set(), "yepcode": set()}
+    classes = {"local": LocalCommandLineCodeExecutor, "jupyter": JupyterCodeExecutor,
+               "docker": DockerCommandLineCodeExecutor, "remyx": RemyxCodeExecutor,
+               "daytona": DaytonaCodeExecutor, "yepcode": YepCodeCodeExecutor}
+    assert set(classes) == set(EXECUTORS)
+    for kind, cls in classes.items():
+        assert ours(kind) - own[kind] == params(cls) - not_yaml[kind], kind
+    assert docker_keys <= params(DockerCommandLineCodeExecutor)
+    assert params(LocalJupyterServer) - {"ip"} == set(JupyterServer.model_fields)
+
+
+@pytest.mark.parametrize("alias", ["LocalCommandLineCodeExecutor", "DockerCommandLineCodeExecutor",
+                                   "JupyterCodeExecutor", "DaytonaCodeExecutor",
+                                   "YepCodeCodeExecutor", "commandline-local"])
+def test_massgen_executor_spellings_are_aliases(alias):
+    extra = ", arxiv_id: 2010.11929" if alias.startswith("Remyx") else ""
+    config = parse_config(ag2_config(f"""\
+        llm: {LLM}
+        code_execution_config: {{executor: {{type: {alias}{extra}}}}}
+        """))
+    assert config.agents[0].backend.code_execution_config.executor.type in EXECUTORS
+
+
+def test_a_cloud_token_is_a_secret():
+    config = parse_config(ag2_config(f"""\
+        llm: {LLM}
+        code_execution_config: {{executor: {{type: daytona, api_key: dtn-very-secret-1234,
+                                              api_url: "http://127.0.0.1:9/api"}}}}
+        """))
+    params = config.agents[0].backend
+    assert "dtn-very-secret-1234" not in repr(params)
+    assert params.code_execution_config.executor.api_key.get_secret_value() == (
+        "dtn-very-secret-1234")
 
 
 def test_listing_backends_does_not_import_autogen():

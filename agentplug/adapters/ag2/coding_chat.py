@@ -26,17 +26,15 @@ def build_agent(agent_config: dict[str, Any], llm_config: Any) -> Any:
 
 
 class CodingChat:
-    def __init__(self, agent: Any, executor: Any | None, code_execution: dict[str, Any],
-                 max_rounds: int) -> None:
+    def __init__(self, agent: Any, executor: Any | None, max_rounds: int, *,
+                 last_n_messages: int | str = "auto") -> None:
         from autogen import ConversableAgent
 
         self.agent = agent
         self.executor = executor
         exec_config: dict[str, Any] | Literal[False] = False
         if executor is not None:
-            exec_config = {"executor": executor}
-            if "last_n_messages" in code_execution:
-                exec_config["last_n_messages"] = code_execution["last_n_messages"]
+            exec_config = {"executor": executor, "last_n_messages": last_n_messages}
         self.partner = ConversableAgent(
             name=f"{agent.name}_executor", llm_config=False, human_input_mode="NEVER",
             code_execution_config=exec_config, max_consecutive_auto_reply=max_rounds - 1,

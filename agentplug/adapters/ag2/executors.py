@@ -21,16 +21,33 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ...core.errors import BackendError
+from ...core.errors import BackendError, MissingKeyError, UsageError
 from ...core.events import BuiltinToolEvent
+from ...core.redact import register
+from ...core.requirements import require
 from ._bridge import EventSink, discard
 
 DEFAULT_DOCKER_IMAGE = "python:3-slim"  # AG2's default; agentplug never pulls it
+# The environment variable each cloud executor's SDK reads its token from.
+TOKEN_ENV = {"daytona": "DAYTONA_API_KEY", "yepcode": "YEPCODE_API_TOKEN",
+             "remyx": "REMYXAI_API_KEY"}
+_CLOUD = ("daytona", "yepcode")
 _ids = itertools.count(1)
 
 
 class ExecutorUnavailableError(BackendError):
-    """The code executor cannot start (no Docker engine, no kernel gateway, no image)."""
+    """The code executor cannot start (no Docker engine, no kernel gateway, no image, a cloud
+    service that refused)."""
+
+
+class ExecutorKeyError(MissingKeyError):
+    """A cloud executor has no token; names the environment variable its SDK reads."""
+
+    def __init__(self, kind: str, env_var: str, key: str) -> None:
+        self.backend, self.env_vars = "ag2", (env_var,)
+        UsageError.__init__(self, f"the {kind} code executor has no token: set {env_var} in "
+                                  f"the environment (or a .env file), or put `{key}:` under "
+                                  "code_execution_config.executor")
 
 
 @dataclass
@@ -89,18 +106,48 @@ class ObservedExecutor:
         self.inner.restart()
 
 
-def open_executor(config: dict[str, Any], *, cwd: Path, name: str,
+def open_executor(config: Any, *, cwd: Path, name: str,
                   sink: EventSink = discard) -> ExecutorHandle:
-    """Start the executor described by ``code_execution_config.executor``."""
-    kwargs = dict(config)
+    """Start the executor described by ``code_execution_config.executor`` (a typed executor
+    model from the ag2 plugin's params, or a plain dict of the same keys)."""
+    kwargs = _kwargs(config)
     kind = kwargs.pop("type")
-    work_dir = Path(kwargs.pop("work_dir", None) or f"ag2_work/{name}")
-    work_dir = (work_dir if work_dir.is_absolute() else cwd / work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    opener = {"local": _local, "jupyter": _jupyter, "docker": _docker}[kind]
-    handle = opener(kwargs, work_dir)
+    opener = _OPENERS[kind]
+    if kind in _CLOUD:
+        handle = opener(kwargs, None)
+    else:
+        work_dir = Path(kwargs.pop("work_dir", None) or f"ag2_work/{name}")
+        work_dir = (work_dir if work_dir.is_absolute() else cwd / work_dir).resolve()
+        work_dir.mkdir(parents=True, exist_ok=True)
+        handle = opener(kwargs, work_dir)
     handle.executor = ObservedExecutor(handle.executor, kind, sink)
     return handle
+
+
+def _kwargs(config: Any) -> dict[str, Any]:
+    """Settings as keyword arguments: unset ones left out (AG2's defaults apply), keys in the
+    clear (and registered for redaction)."""
+    from pydantic import BaseModel, SecretStr
+
+    items = config.model_dump() if isinstance(config, BaseModel) else dict(config)
+    if isinstance(config, BaseModel):  # model_dump hides secrets: read them from the model
+        for key in items:
+            value = getattr(config, key)
+            if isinstance(value, SecretStr):
+                items[key] = value.get_secret_value()
+                register(items[key])
+    return {k: ({i: j for i, j in v.items() if j is not None} if isinstance(v, dict) else v)
+            for k, v in items.items() if v is not None}
+
+
+def _token(kwargs: dict[str, Any], key: str, kind: str) -> str:
+    """The cloud executor's token: from the config, else its SDK's environment variable."""
+    env_var = TOKEN_ENV[kind]
+    token = kwargs.pop(key, None) or os.environ.get(env_var)
+    if not token:
+        raise ExecutorKeyError(kind, env_var, key)
+    register(token)
+    return str(token)
 
 
 def _local(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
@@ -167,11 +214,10 @@ def _stop_gateway(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=5)
 
 
-def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
+def _engine(image: str) -> None:
+    """A reachable Docker engine that has ``image`` (agentplug never pulls images)."""
     import docker
 
-    image = kwargs.setdefault("image", DEFAULT_DOCKER_IMAGE)
-    network = kwargs.pop("network_mode", "none")
     where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
     try:
         client = docker.from_env(timeout=10)
@@ -190,18 +236,30 @@ def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
             "local image (docker images lists them)") from None
     finally:
         client.close()
-    create = {"network_mode": network, "stop_signal": "SIGKILL",
-              **(kwargs.pop("container_create_kwargs", None) or {})}
+
+
+def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
     from autogen.coding import DockerCommandLineCodeExecutor
 
+    image = kwargs.setdefault("image", DEFAULT_DOCKER_IMAGE)
+    _engine(image)
+    return _container("docker", DockerCommandLineCodeExecutor, kwargs, work_dir, image)
+
+
+def _container(kind: str, cls: Any, kwargs: dict[str, Any], work_dir: Path, image: str
+               ) -> ExecutorHandle:
+    import docker
+
+    network = kwargs.pop("network_mode", "none")
+    create = {"network_mode": network, "stop_signal": "SIGKILL",
+              **(kwargs.pop("container_create_kwargs", None) or {})}
     try:
-        executor = DockerCommandLineCodeExecutor(work_dir=work_dir, container_create_kwargs=create,
-                                                 **kwargs)
+        executor = cls(work_dir=work_dir, container_create_kwargs=create, **kwargs)
     except Exception as exc:
-        raise ExecutorUnavailableError(f"the docker executor could not start a container from "
+        raise ExecutorUnavailableError(f"the {kind} executor could not start a container from "
                                        f"{image!r}: {exc}") from exc
     container = executor._container
-    handle = ExecutorHandle("docker", executor, work_dir, container_id=container.id)
+    handle = ExecutorHandle(kind, executor, work_dir, container_id=container.id)
     removed = kwargs.get("auto_remove", True)
 
     def stop() -> None:
@@ -212,3 +270,63 @@ def _docker(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
             container.wait(condition="removed" if removed else "not-running", timeout=30)
     handle.stoppers.append(stop)
     return handle
+
+
+def _remyx(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
+    """Remyx: AG2's Docker executor on the image Remyx names for a paper (looked up with the
+    ``remyxai`` SDK, whose API URL is ``$REMYXAI_API_URL`` read when it is first imported)."""
+    require("remyxai", "remyx")
+    from autogen.coding import RemyxCodeExecutor
+
+    kwargs["api_key"] = _token(kwargs, "api_key", "remyx")
+    image = kwargs.get("image")
+    if image is None:
+        from remyxai.api.search import get_asset
+
+        try:
+            asset = get_asset(kwargs["arxiv_id"])
+        except Exception as exc:
+            raise ExecutorUnavailableError(f"Remyx could not look up paper "
+                                           f"{kwargs['arxiv_id']!r}: {exc}") from exc
+        if asset is None or not asset.has_docker:
+            raise ExecutorUnavailableError(f"Remyx has no Docker image for paper "
+                                           f"{kwargs['arxiv_id']!r}")
+        image = asset.docker_image
+    _engine(image)
+    return _container("remyx", RemyxCodeExecutor, kwargs, work_dir, image)
+
+
+def _daytona(kwargs: dict[str, Any], work_dir: Path | None) -> ExecutorHandle:
+    """A Daytona sandbox, created now and deleted when the agent closes."""
+    require("daytona", "daytona")
+    from autogen.coding import DaytonaCodeExecutor, DaytonaSandboxResources
+
+    if not os.environ.get("DAYTONA_JWT_TOKEN"):  # the SDK's other credential
+        kwargs["api_key"] = _token(kwargs, "api_key", "daytona")
+    if "resources" in kwargs:
+        kwargs["resources"] = DaytonaSandboxResources(**kwargs["resources"])
+    try:
+        executor = DaytonaCodeExecutor(**kwargs)
+    except RuntimeError as exc:
+        raise ExecutorUnavailableError(f"the daytona executor could not create a sandbox: "
+                                       f"{exc}") from exc
+    handle = ExecutorHandle("daytona", executor, Path("."))
+    handle.stoppers.append(executor.delete)
+    return handle
+
+
+def _yepcode(kwargs: dict[str, Any], work_dir: Path | None) -> ExecutorHandle:
+    """YepCode's serverless runtime: nothing runs here, nothing to stop."""
+    require("yepcode_run", "yepcode")
+    from autogen.coding import YepCodeCodeExecutor
+
+    kwargs["api_token"] = _token(kwargs, "api_token", "yepcode")
+    try:
+        executor = YepCodeCodeExecutor(**kwargs)
+    except (RuntimeError, ValueError) as exc:
+        raise ExecutorUnavailableError(f"the yepcode executor could not start: {exc}") from exc
+    return ExecutorHandle("yepcode", executor, Path("."))
+
+
+_OPENERS: dict[str, Any] = {"local": _local, "jupyter": _jupyter, "docker": _docker,
+                            "remyx": _remyx, "daytona": _daytona, "yepcode": _yepcode}

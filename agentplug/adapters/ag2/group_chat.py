@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.agent import Agent
-from ...core.events import Done, ErrorEvent, Event, Notice
+from ...core.events import Done, Event, Notice
 from ...core.messages import AssistantMessage, TextPart
 from ...core.usage import Usage
 from ._bridge import in_quiet_thread
@@ -102,10 +102,7 @@ class PatternChat:
         try:
             while (event := await queue.get()) is not _END:
                 yield event
-            await runner
-        except Exception as exc:
-            yield ErrorEvent.from_exception(exc)
-            return
+            await runner  # a member's error ends the chat and is raised here
         finally:
             if not runner.done():  # the consumer left early: stop at the next reply
                 drivers = [d for s in speakers

@@ -78,13 +78,14 @@ class AG2Backend(BaseBackend):
             self._driver = drive_with(agent, self.model, on_event=self._emit, loop=loop)
         else:
             agent.register_hook("process_message_before_send", self._sent_by_ag2(sink))
-        code = p.code_execution_config or {}
-        if code:
+        code = p.code_execution_config
+        if code is not None:
             cwd = Path(p.cwd or os.getcwd())
-            self.executor_handle = open_executor(code["executor"], cwd=cwd, name=agent.name,
+            self.executor_handle = open_executor(code.executor, cwd=cwd, name=agent.name,
                                                  sink=sink)
         executor = self.executor_handle.executor if self.executor_handle else None
-        self.chat = CodingChat(agent, executor, code, p.max_rounds)
+        self.chat = CodingChat(agent, executor, p.max_rounds,
+                               last_n_messages=code.last_n_messages if code else "auto")
 
     def _sent_by_ag2(self, sink: Any) -> Any:
         """With AG2's own llm_config, whole replies are all there is to stream."""
@@ -207,3 +208,12 @@ class AG2Backend(BaseBackend):
         if client is not None:
             client.clear_usage_summary()
         return total
+
+
+def create_backend(params: AG2Params, spec: Any) -> BaseBackend:
+    """The declaration's factory: one AG2 agent, or a whole group chat (``group_config``)."""
+    if params.group_config is not None:
+        from .group_backend import AG2GroupBackend
+
+        return AG2GroupBackend(params, spec)
+    return AG2Backend(params, spec)

@@ -22,9 +22,6 @@ EXECUTOR_ALIASES = {
     "DaytonaCodeExecutor": "daytona", "YepCodeCodeExecutor": "yepcode",
     "RemyxCodeExecutor": "remyx",
 }
-# The environment variable each cloud executor's SDK reads its token from.
-TOKEN_ENV = {"daytona": "DAYTONA_API_KEY", "yepcode": "YEPCODE_API_TOKEN",
-             "remyx": "REMYXAI_API_KEY"}
 
 
 class _Executor(StrictModel):
@@ -171,17 +168,3 @@ class CodeExecutionConfig(StrictModel):
                 "LocalCommandLineCodeExecutor)")
         return model.model_validate({**value, "type": kind})
 
-
-def executor_kwargs(executor: StrictModel) -> dict[str, Any]:
-    """The executor's settings as keyword arguments (keys in the clear, unset ones left out)."""
-    from pydantic import SecretStr
-
-    out: dict[str, Any] = {}
-    for name in type(executor).model_fields:
-        value = getattr(executor, name)
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, StrictModel):
-            value = executor_kwargs(value)
-        out[name] = value
-    return out
