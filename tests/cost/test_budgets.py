@@ -8,7 +8,7 @@ import pytest
 
 from agentplug import Budget, BudgetExceededError, Done, ErrorEvent, Notice, create_agent
 
-from agentplug.testing import Reply, ToolCallSpec
+from agentplug.testing import Fault, Reply, ToolCallSpec
 
 CALL = {"input": 1000, "output": 500}
 
@@ -90,3 +90,20 @@ async def test_a_cost_limit_warns_once_when_calls_are_unpriced(responses_sim):
 def test_limits_must_be_positive():
     with pytest.raises(ValueError, match="max_cost_usd must be > 0"):
         Budget(max_cost_usd=0)
+
+
+async def test_a_failed_turn_still_counts_what_its_calls_cost(responses_sim):
+    def lookup(key: str) -> str:
+        """Look a key up."""
+        return key
+
+    responses_sim.script(Reply(tool_calls=[ToolCallSpec("lookup", {"key": "x"})], usage=CALL),
+                         Fault.http(500))
+    run = Budget(max_tokens_total=1500)
+    async with create_agent(config(responses_sim), tools=[lookup], budget=run) as agent:
+        events = [e async for e in agent.stream("x")]
+        assert isinstance(events[-1], ErrorEvent) and events[-1].status == 500
+        assert agent.usage.total_tokens == 0  # the turn was rolled back...
+        assert run.spent.total_tokens == 1500  # ...but its first call was paid for
+        with pytest.raises(BudgetExceededError):
+            await agent.run("y")

@@ -34,3 +34,9 @@ def claude_sim():
 def chat_sim():
     with ChatCompletionsSimulator() as simulator:
         yield simulator
+
+
+@pytest.fixture
+def stalled_claude_sim():
+    with AnthropicSimulator(model="claude-haiku-4-5") as simulator:
+        yield simulator

@@ -5,14 +5,18 @@ time (measured on the test's clock), the shared circuit breaker, and a failure m
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 
 import pytest
 
-from agentplug import Done, ErrorEvent, TextDelta, create_agent
+from agentplug import Done, ErrorEvent, TextDelta, ToolResult, create_agent
 from agentplug.testing import Fault, Reply, ToolCallSpec
 from fallback_support import (
     answered, chain, claude_member, closed_port, notices, openai_member, timed,
 )
+
+NOTES_SERVER = str(Path(__file__).parent / "servers" / "notes_server.py")
 
 # What the SDKs would spend before giving up on the first member with their defaults
 # (2 retries): 429 with Retry-After 10 s -> 20 s; refused connections -> ~1.2 s of backoff;
@@ -151,3 +155,35 @@ async def test_failure_threshold_keeps_a_backend_in_until_it_is_reached(openai_s
     async with create_agent(config) as agent:
         assert (await agent.run("a")).text == "claude"
         assert (await agent.run("b")).text == "openai"  # one failure: still in
+
+
+@pytest.mark.parametrize("kind", ["chatcompletion", "openai", "claude"])
+async def test_a_stall_on_any_sdk_fails_over_after_the_members_timeout(
+        kind, request, claude_sim):
+    sim = request.getfixturevalue({"chatcompletion": "chat_sim", "openai": "openai_sim",
+                                   "claude": "stalled_claude_sim"}[kind])
+    sim.script(Reply("too late", fault=Fault(delay=30)))
+    claude_sim.script(Reply("claude answers"))
+    first = {"type": kind, "model": "claude-haiku-4-5" if kind == "claude" else "m",
+             "base_url": sim.base_url, "api_key": "k", "timeout": 0.5}
+    async with create_agent(chain(first, claude_member(claude_sim.base_url))) as agent:
+        events, failover, _ = await timed(agent, "hello")
+    assert events[-1].text == "claude answers"
+    assert failover is not None and 0.5 <= failover < 1.4, (kind, failover)
+    assert answered(sim) == 1
+
+
+async def test_mcp_servers_of_the_chain_serve_whichever_member_answers(openai_sim, claude_sim):
+    openai_sim.script(Fault.http(503))
+    claude_sim.script(Reply(tool_calls=[ToolCallSpec("mcp__notes__note", {"text": "milk"})]),
+                      Reply("Noted milk."))
+    config = chain(openai_member(openai_sim.base_url), claude_member(claude_sim.base_url),
+                   mcp_servers=[{"name": "notes", "command": sys.executable,
+                                 "args": [NOTES_SERVER]}])
+    async with create_agent(config) as agent:
+        events = [e async for e in agent.stream("remember milk")]
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert (result.name, result.output, result.is_error) == ("mcp__notes__note",
+                                                            "noted: milk", False)
+    assert events[-1].text == "Noted milk."
+    assert [t["name"] for t in openai_sim.requests[0].body["tools"]] == ["mcp__notes__note"]
