@@ -6,6 +6,9 @@ drives agents (a batch task, a group-chat turn) so their turns nest under it.
 
 from __future__ import annotations
 
-from .core.tracing import ENV_CONTENT, ENV_SWITCH, Tracing, active, disable, enable, span
+from .core.tracing import (
+    ENV_CONTENT, ENV_SWITCH, Tracing, active, carrier, disable, enable, span,
+)
 
-__all__ = ["ENV_CONTENT", "ENV_SWITCH", "Tracing", "active", "disable", "enable", "span"]
+__all__ = ["ENV_CONTENT", "ENV_SWITCH", "Tracing", "active", "carrier", "disable", "enable",
+           "span"]

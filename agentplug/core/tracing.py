@@ -61,18 +61,27 @@ def active() -> Tracing | None:
 
 
 @contextlib.contextmanager
-def span(name: str, attributes: Mapping[str, Any] | None = None, *, kind: str = "internal"
-         ) -> Iterator[Any]:
+def span(name: str, attributes: Mapping[str, Any] | None = None, *, kind: str = "internal",
+         carrier: Mapping[str, str] | None = None) -> Iterator[Any]:
     """A span around any block, current inside it (so agent turns run in it nest under it);
     yields None and costs nothing when tracing is off. For code that drives agents: a batch
     task, a group-chat turn (``span("invoke_workflow batch", {"gen_ai.operation.name":
-    "invoke_workflow"})``)."""
+    "invoke_workflow"})``). ``carrier`` (from ``carrier()`` in another process) makes it a
+    child of the span that was current there."""
     tracing = active()
     if tracing is None:
         yield None
         return
-    with tracing.current(name, attributes, kind=kind) as current:
+    remote = tracing.extract(carrier) if carrier else None
+    with tracing.current(name, attributes, kind=kind, context=remote) as current:
         yield current
+
+
+def carrier() -> dict[str, str]:
+    """The current span as W3C trace-context headers, to hand to work that runs in another
+    process (a Ray task) and pass to ``span(..., carrier=)`` there; empty when tracing is off."""
+    tracing = active()
+    return {} if tracing is None else tracing.inject()
 
 
 class Tracing:
@@ -89,16 +98,17 @@ class Tracing:
 
     # starting spans ------------------------------------------------------------------------
     def start(self, name: str, attributes: Mapping[str, Any], *, parent: Any = None,
-              kind: str = "internal") -> Any:
-        ctx = None if parent is None else self._trace.set_span_in_context(parent)
+              kind: str = "internal", context: Any = None) -> Any:
+        ctx = context if parent is None else self._trace.set_span_in_context(parent)
         return self.tracer.start_span(name, context=ctx, kind=self._kinds[kind],
                                       attributes=_clean(attributes))
 
     @contextlib.contextmanager
     def current(self, name: str, attributes: Mapping[str, Any] | None = None, *,
-                parent: Any = None, kind: str = "internal") -> Iterator[Any]:
+                parent: Any = None, kind: str = "internal", context: Any = None
+                ) -> Iterator[Any]:
         """A span that is the current one inside the block; an exception marks it failed."""
-        started = self.start(name, attributes or {}, parent=parent, kind=kind)
+        started = self.start(name, attributes or {}, parent=parent, kind=kind, context=context)
         token = self._context.attach(self._trace.set_span_in_context(started))
         try:
             yield started
@@ -108,6 +118,18 @@ class Tracing:
         finally:
             self._context.detach(token)
             started.end()
+
+    def inject(self) -> dict[str, str]:
+        from opentelemetry.propagate import inject
+
+        headers: dict[str, str] = {}
+        inject(headers)
+        return headers
+
+    def extract(self, headers: Mapping[str, str]) -> Any:
+        from opentelemetry.propagate import extract
+
+        return extract(dict(headers))
 
     def agent(self, agent_id: str, ref: PriceRef, backend_type: str | None,
               system: str | None) -> Any:

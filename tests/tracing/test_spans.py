@@ -193,3 +193,34 @@ async def test_a_batch_of_concurrent_turns_nests_under_the_callers_spans(exporte
         assert parent_of(task_span) == batch.context.span_id
         assert parent_of(turn) == task_span.context.span_id
         assert chat.context.trace_id == batch.context.trace_id
+
+
+REMOTE = """
+import json, sys
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from agentplug import tracing
+
+memory = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(memory))
+tracing.enable(provider)
+with tracing.span("batch_task remote", carrier=json.loads(sys.argv[1])):
+    pass
+(span,) = memory.get_finished_spans()
+print(f"{span.context.trace_id:032x} {span.parent.span_id:016x}")
+"""
+
+
+def test_work_in_another_process_joins_the_trace_through_a_carrier(exporter):
+    import subprocess
+
+    with tracing.span("invoke_workflow batch") as batch:
+        carrier = tracing.carrier()
+    assert tracing.carrier() == {}  # nothing is current any more
+    done = subprocess.run([sys.executable, "-c", REMOTE, json.dumps(carrier)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    trace_id, parent_id = done.stdout.split()
+    assert (int(trace_id, 16), int(parent_id, 16)) == (batch.context.trace_id,
+                                                       batch.context.span_id)
