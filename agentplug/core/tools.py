@@ -213,6 +213,24 @@ def parse_arguments(raw: str | None) -> JSON:
         return {}
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, a 5,000-digit number, nested too deep
+        return {"_raw_arguments": raw}
+    if too_deep(value):  # the SDKs could not send it back in the history
         return {"_raw_arguments": raw}
     return value if isinstance(value, dict) else {"_value": value}
+
+
+MAX_ARGUMENT_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_ARGUMENT_DEPTH) -> bool:
+    """Whether a JSON value nests deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict)
+                                                   else item))
+    return False

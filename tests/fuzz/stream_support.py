@@ -74,6 +74,7 @@ class Harness:
         # (~0.3 s for the longest cassette on a loaded 2-core machine): a blocking call is
         # still caught, by tests/conftest.py's guard, above this.
         self.loop.slow_callback_duration = 1.0
+        self.agent()  # imports the backend's modules now, not on the first example's loop
 
     def close(self) -> None:
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
