@@ -187,3 +187,13 @@ async def test_mcp_servers_of_the_chain_serve_whichever_member_answers(openai_si
                                                             "noted: milk", False)
     assert events[-1].text == "Noted milk."
     assert [t["name"] for t in openai_sim.requests[0].body["tools"]] == ["mcp__notes__note"]
+
+
+async def test_a_non_retryable_error_does_not_open_the_circuit(openai_sim, claude_sim):
+    openai_sim.script(Fault.http(401, message="invalid key"), Reply("openai answers"))
+    config = chain(openai_member(openai_sim.base_url), claude_member(claude_sim.base_url))
+    async with create_agent(config) as agent:
+        events = [e async for e in agent.stream("x")]
+        assert events[-1].status == 401
+        assert (await agent.run("y")).text == "openai answers"
+    assert answered(claude_sim) == 0

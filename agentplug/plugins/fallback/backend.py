@@ -142,7 +142,8 @@ class FallbackBackend(BaseBackend):
             if attempt.failure is None:
                 BREAKERS.success(member.key)
                 return
-            BREAKERS.failure(member.key, self.params.failure_threshold)
+            if attempt.retryable:  # a bad request or key is no sign the provider is down
+                BREAKERS.failure(member.key, self.params.failure_threshold)
             following = order[n + 1] if n + 1 < len(order) else None
             if attempt.started or not attempt.retryable or following is None:
                 if attempt.started and attempt.retryable:
