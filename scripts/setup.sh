@@ -31,7 +31,8 @@ status() {
   if [[ -n $step ]]; then
     echo "compiling ${step//[\[\]]/}"
   else
-    tail -n 1 "$1" 2>/dev/null | tr -s ' ' | cut -c1-90
+    # (pip's notes about unreadable find-links folders are not progress)
+    { grep -v '^WARNING: Location' "$1" 2>/dev/null || true; } | tail -n 1 | tr -s ' ' | cut -c1-90
   fi
 }
 

