@@ -8,6 +8,7 @@ from typing import Any
 from .core.agent import Agent
 from .core.config import AgentConfig, params_from_dict
 from .core.host import PluginHost, default_host
+from .core.params import BackendParams
 from .core.tools import FunctionTool, Toolset
 
 
@@ -26,6 +27,9 @@ def create_agent(
                              backend=params_from_dict(spec, config), spec=spec,
                              system_message=agent_kwargs.pop("system_message", None))
     spec, params = config.spec, config.backend
+    if params.enable_mcp_command_line:
+        # Code execution reaches every backend the same way: as one more MCP server.
+        params = _with_command_line(config)
     if params.mcp_servers:
         from .adapters.mcp.security import enforce
 
@@ -40,6 +44,10 @@ def create_agent(
 
         toolsets.append(MCPToolset.from_params(params))
     agent_kwargs.setdefault("max_tool_rounds", config.max_tool_rounds)
+    if params.upload_files:
+        from .core.uploads import to_part
+
+        agent_kwargs.setdefault("attachments", [to_part(u) for u in params.upload_files])
     return Agent(
         backend,
         id=config.id,
@@ -65,3 +73,14 @@ def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
     except CustomToolLoadError as exc:
         key = "custom_tools" if config.backend.custom_tools else "tools"
         raise ConfigError(config.issue((key,), str(exc))) from exc
+
+
+def _with_command_line(config: AgentConfig) -> BackendParams:
+    """The backend's params with the command-line MCP server (``enable_mcp_command_line``)."""
+    from .core.errors import ConfigError
+    from .toolsets.command_line import with_command_line
+
+    try:
+        return with_command_line(config.backend, config.id)
+    except ValueError as exc:
+        raise ConfigError(config.issue(("mcp_servers",), str(exc))) from exc

@@ -1,5 +1,6 @@
 """``agentplug mcp list -c CONFIG``: start each agent's MCP servers, show their status and the
-tools each agent's model will see after filtering, then stop them."""
+tools each agent's model will see after filtering, then stop them. ``agentplug mcp serve
+command-line ...``: run agentplug's command-line server for any MCP client."""
 
 from __future__ import annotations
 
@@ -22,7 +23,21 @@ def register(subparsers: Any) -> None:
     ls.add_argument("--agent", help="only this agent (default: every agent)")
     ls.add_argument("--json", action="store_true", help="print the status as JSON")
     ls.set_defaults(handler=list_servers)
+    serve = sub.add_parser(
+        "serve", help="run one of agentplug's MCP servers on stdio",
+        description="Run an MCP server agentplug ships, on stdio, for any MCP client: "
+                    "`agentplug mcp serve command-line --cwd DIR [--mode docker] ...` "
+                    "(`agentplug mcp serve command-line --help` lists its options).")
+    serve.add_argument("server", choices=["command-line"], help="which server")
+    serve.add_argument("server_args", nargs=argparse.REMAINDER, help="the server's options")
+    serve.set_defaults(handler=serve_server)
     p.set_defaults(handler=lambda args: _usage(p))
+
+
+def serve_server(args: argparse.Namespace) -> int:
+    from ..toolsets.command_line.server import main
+
+    return main(args.server_args)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -53,8 +68,10 @@ async def _inspect(agents: list[Any]) -> list[dict[str, Any]]:
     from ..adapters.mcp import MCPToolset
 
     out = []
+    from ..toolsets.command_line import with_command_line
+
     for agent in agents:
-        params = agent.backend
+        params = with_command_line(agent.backend, agent.id)
         entry: dict[str, Any] = {"agent": agent.id, "backend": agent.spec.type,
                                  "servers": [], "warnings": []}
         if params.mcp_servers:

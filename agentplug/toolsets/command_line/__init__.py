@@ -29,6 +29,8 @@ __all__ = ["SERVER_NAME", "TOOL_NAMES", "CommandLineSettings", "server_config",
 def server_config(params: BackendParams, agent_id: str = "agent") -> MCPServerConfig:
     """The stdio MCP server config that gives ``params``' agent its command tools."""
     settings = CommandLineSettings.from_params(params, agent_id)
+    # MCP clients start a stdio server in the backend's cwd: it must exist first.
+    os.makedirs(settings.cwd, exist_ok=True)
     env: dict[str, str] = {}
     if settings.mode == "docker":
         env.update({k: os.environ[k] for k in _DOCKER_ENV if k in os.environ})

@@ -337,6 +337,8 @@ class DockerRunner:
         except Exception:
             running = False
         if not running:
+            with contextlib.suppress(Exception):  # stopped, not removed: do not leave it
+                self.container.remove(force=True)
             self.container = None
             raise SandboxError(
                 f"the sandbox container was stopped or removed from outside {when}; the next "

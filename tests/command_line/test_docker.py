@@ -1,0 +1,202 @@
+"""Docker mode against the private engine (scripts/docker-engine.sh): one container per agent,
+its isolation (mounts, network, memory, sudo), and every way it can go wrong — a missing engine
+or image, a container killed from outside, an owner killed with -9."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from agentplug.core.config import parse_config
+from agentplug.core.errors import ConfigError
+from agentplug.toolsets.command_line.process import SandboxError
+from agentplug.toolsets.command_line.server import CommandLine, ToolFailure
+from agentplug.toolsets.command_line.settings import CommandLineSettings, DockerSettings
+
+from cl_support import IMAGE, containers, docker
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+async def sandbox(docker_env, user_dir):
+    made: list[CommandLine] = []
+
+    async def make(cwd=None, context_paths=(), **docker_settings) -> CommandLine:
+        settings = CommandLineSettings(cwd=str(cwd or user_dir), mode="docker",
+                                       context_paths=tuple(str(p) for p in context_paths),
+                                       docker=DockerSettings(**docker_settings))
+        cl = CommandLine(settings)
+        await cl.open()
+        made.append(cl)
+        return cl
+    yield make
+    for cl in made:
+        await cl.close()
+
+
+async def run(cl: CommandLine, command: str, **kw) -> dict:
+    return await cl.execute(command, **kw)
+
+
+async def test_one_container_isolates_and_keeps_state_across_commands(sandbox, user_dir,
+                                                                      tmp_path, docker_env):
+    context = tmp_path / "docs"
+    context.mkdir()
+    (context / "spec.txt").write_text("the spec")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        cl = await sandbox(context_paths=[context])
+        box = cl.runner.container
+        assert (await asyncio.to_thread(containers, docker_env)) == [box.id]
+        inside = await run(cl, "hostname; test -f /.dockerenv && echo dockerenv; id -u; pwd")
+        assert inside["stdout"].split() == [box.id[:12], "dockerenv", "1000", str(user_dir)]
+        assert box.id[:12] != socket.gethostname()
+        # cwd: read-write, same path, files owned by the project's owner
+        wrote = await run(cl, "python3 -c \"open('made.txt', 'w').write('hi')\" && echo ok")
+        assert wrote["stdout"] == "ok\n" and (user_dir / "made.txt").read_text() == "hi"
+        assert (user_dir / "made.txt").stat().st_uid == 1000
+        # another context path: readable, not writable
+        ro = await run(cl, f"cat {context}/spec.txt; touch {context}/new")
+        assert ro["stdout"] == "the spec" and ro["exit_code"] != 0
+        assert "Read-only file system" in ro["stderr"] and not (context / "new").exists()
+        # network none: only loopback, and the host's 127.0.0.1 port is not reachable
+        probe = (f"import os, socket\nprint(sorted(os.listdir('/sys/class/net')))\n"
+                 f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
+                 "    print('reached')\nexcept OSError as e:\n    print('unreachable', "
+                 "type(e).__name__)\n")
+        (user_dir / "probe.py").write_text(probe)
+        net = await run(cl, "python3 probe.py")
+        assert net["stdout"].splitlines() == ["['lo']", "unreachable ConnectionRefusedError"]
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()  # it is listening
+        # the same container serves every command: state outside cwd persists
+        await run(cl, "echo kept > /tmp/state")
+        assert (await run(cl, "cat /tmp/state"))["stdout"] == "kept\n"
+        assert cl.runner.container.id == box.id
+    finally:
+        listener.close()
+
+
+async def test_a_memory_hog_is_killed_and_reported(sandbox):
+    cl = await sandbox(memory_limit="64m")
+    hog = await run(cl, "python3 -c 'x = bytearray(300 * 1024 * 1024); print(len(x))'")
+    assert hog["exit_code"] == 137 and hog["success"] is False and hog["stdout"] == ""
+    assert "memory limit (command_line_docker_memory_limit: 64m)" in hog["note"]
+    assert (await run(cl, "echo still usable"))["stdout"] == "still usable\n"
+
+
+async def test_sudo_works_only_when_enabled(sandbox, user_dir, tmp_path):
+    plain = await sandbox()
+    assert (await run(plain, "id -u"))["stdout"] == "1000\n"
+    denied = await run(plain, "sudo id -u")
+    assert denied["exit_code"] != 0 and denied["stdout"] == ""
+    assert (await run(plain, "touch /etc/agentplug-probe"))["exit_code"] != 0
+    other = tmp_path / "rooted"
+    other.mkdir()
+    rooted = await sandbox(cwd=other, enable_sudo=True)
+    assert (await run(rooted, "sudo id -u"))["stdout"] == "0\n"
+    made = await run(rooted, "sudo touch /etc/agentplug-probe && echo done")
+    assert made["stdout"] == "done\n"
+
+
+async def test_a_timeout_kills_the_tree_inside_the_container(sandbox):
+    cl = await sandbox()
+    started = time.monotonic()
+    with pytest.raises(ToolFailure, match="timed out after 1 s"):
+        await run(cl, "sleep 300 & setsid sleep 301 & sleep 302", timeout=1)
+    assert time.monotonic() - started < 15
+    left = await run(cl, "ls /proc | grep -c '^[0-9]' ; cat /proc/[0-9]*/cmdline 2>/dev/null "
+                         "| tr '\\0' ' '")
+    assert "sleep 30" not in left["stdout"]  # and the autouse check scans the host's /proc
+
+
+async def test_a_container_removed_from_outside_is_a_clear_error_then_replaced(sandbox,
+                                                                               docker_env):
+    cl = await sandbox()
+    first = cl.runner.container.id
+    await asyncio.to_thread(docker, docker_env, "rm", "-f", first)
+    with pytest.raises(ToolFailure, match="stopped or removed from outside between commands"):
+        await run(cl, "echo hi")
+    assert (await run(cl, "echo back"))["stdout"] == "back\n"
+    assert cl.runner.container.id != first
+    # killed while a command runs
+    task = asyncio.create_task(run(cl, "sleep 30"))
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(docker, docker_env, "kill", cl.runner.container.id)
+    with pytest.raises(ToolFailure, match="stopped or removed from outside while the command"):
+        await asyncio.wait_for(task, 30)
+    assert (await run(cl, "echo again"))["stdout"] == "again\n"
+
+
+async def test_missing_engine_and_missing_image_are_clear_errors(docker_env, user_dir,
+                                                                 tmp_path, monkeypatch):
+    absent = CommandLine(CommandLineSettings(cwd=str(user_dir), mode="docker",
+                                             docker=DockerSettings(image="local/absent:nope")))
+    with pytest.raises(SandboxError, match="never pulls images") as info:
+        await absent.open()
+    assert "'local/absent:nope'" in str(info.value)
+    await absent.close()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    nowhere = CommandLine(CommandLineSettings(cwd=str(user_dir), mode="docker"))
+    with pytest.raises(SandboxError, match="needs a Docker engine") as info:
+        await nowhere.open()
+    assert f"unix://{tmp_path}/no-engine.sock" in str(info.value)
+    assert "scripts/docker-engine.sh start" in str(info.value)
+    await nowhere.close()
+
+
+async def test_bridge_on_an_engine_without_one_is_a_clear_error(docker_env, user_dir):
+    cl = CommandLine(CommandLineSettings(cwd=str(user_dir), mode="docker",
+                                         docker=DockerSettings(network_mode="bridge")))
+    with pytest.raises(SandboxError, match="could not start a container"):
+        await cl.open()
+    await cl.close()
+
+
+def test_packages_without_network_are_a_located_config_error():
+    text = ("agent:\n  backend:\n    type: chatcompletion\n    model: m\n"
+            "    enable_mcp_command_line: true\n    command_line_execution_mode: docker\n"
+            "    command_line_docker_packages:\n      preinstall:\n        python: [numpy]\n")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="pkgs.yaml")
+    message = str(info.value)
+    assert "pkgs.yaml:7" in message and "command_line_docker_packages" in message
+    assert "set it to bridge" in message
+
+
+async def test_a_container_whose_owner_was_killed_is_reaped_on_the_next_start(
+        docker_env, user_dir, sandbox):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agentplug.toolsets.command_line", "--cwd", str(user_dir),
+         "--mode", "docker", "--agent-id", "doomed"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "DOCKER_HOST": docker_env})
+    try:
+        for _ in range(600):
+            if (await asyncio.to_thread(containers, docker_env)) or server.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        orphans = (await asyncio.to_thread(containers, docker_env))
+        assert len(orphans) == 1, server.stderr.read().decode() if server.poll() else ""
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        for stream in (server.stdin, server.stdout, server.stderr):
+            stream.close()
+    # kill -9: nobody removed it
+    assert (await asyncio.to_thread(containers, docker_env)) == orphans
+    cl = await sandbox()
+    assert any(name.startswith("agentplug-doomed-") for name in cl.runner.reaped)
+    assert (await asyncio.to_thread(containers, docker_env)) == [cl.runner.container.id]
+
+
+async def test_image_default_is_the_offline_one():
+    assert DockerSettings().image == IMAGE
