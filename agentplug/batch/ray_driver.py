@@ -158,7 +158,10 @@ class RayExecutor:
             node = min(self._load, key=lambda n: self._load[n])
             self._load[node] += 1
             try:
-                return await self._workers[node].run.remote(job)  # type: ignore[no-any-return]
+                record: dict[str, Any] = await self._workers[node].run.remote(job)
+                if lost:
+                    record["requeued"] = lost  # times it was moved off a lost node
+                return record
             except (ray.exceptions.RayActorError, ray.exceptions.NodeDiedError,
                     ray.exceptions.WorkerCrashedError, ray.exceptions.ObjectLostError) as exc:
                 lost += 1
