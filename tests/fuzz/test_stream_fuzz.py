@@ -17,8 +17,8 @@ from stream_support import FORMATS, Harness, WireFormat, one_turn, raw
 
 GARBAGE = [b"data: {not json\n\n", b"data: [DONE]\n\n", b"event: bogus\ndata: {}\n\n",
            b": keep-alive\n\n", b"data: \n\n", b"\n\n\n", b"data: null\n\n", b"data: 42\n\n",
-           b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n",
-           b"data: {\"error\": {\"message\": \"boom\"}}\n\n", b"\xff\xfe\x00", b"\r\n"]
+           b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n',
+           b'data: {"error": {"message": "boom"}}\n\n', b"\xff\xfe\x00", b"\r\n"]
 
 
 @pytest.fixture(scope="module", params=FORMATS, ids=lambda f: f.name)
@@ -63,10 +63,6 @@ def mutated_stream(draw: Any, fmt: WireFormat) -> tuple[bytes, str, str]:
             events = flat.split(b"\n\n")
     event(f"ops: {'+'.join(sorted(set(ops)))}")
     return b"\n\n".join(events), ctype, name
-
-
-def _check_recovery(h: Harness, first: list[Any]) -> None:
-    event(f"first turn: {type(first[-1]).__name__}")
 
 
 async def _two_turns(h: Harness, first_reply: Any) -> tuple[list[Any], list[Any]]:
