@@ -1,14 +1,11 @@
-"""The Chat Completions code path, shared by every OpenAI-compatible backend."""
+"""The Chat Completions backend, shared by every OpenAI-compatible backend."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
-from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import StreamError
 from agentplug.core.events import (
     Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent,
@@ -17,8 +14,13 @@ from agentplug.core.messages import AssistantMessage, Message, ReasoningPart, Te
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import chat_completions as fmt
-from .clients import cached_client, map_error, open_client, openai_module
+from .backend import KeyNeed, SDKBackend
+from .compat_params import CompatParams
+from .errors import ErrorRule
+from .openai_sdk import openai_error, openai_module
 
+_OPTIONS = ("temperature", "max_tokens", "top_p", "stop", "seed", "presence_penalty",
+            "frequency_penalty")
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_calls",
          "function_call": "tool_calls", "content_filter": "content_filter"}
 
@@ -30,43 +32,38 @@ class _PendingCall:
     arguments: list[str] = field(default_factory=list)
 
 
-class ChatCompletionsBackend(BaseBackend):
-    """Streams ``chat.completions.create``. Subclasses adjust ``client_settings`` and
-    ``request_options`` for their provider (URL, key, extra body fields)."""
+class ChatCompletionsBackend(SDKBackend):
+    """Streams ``chat.completions.create``: every OpenAI-compatible backend is one of these,
+    adjusting the endpoint and ``extra_body`` for its provider."""
 
-    def client_settings(self) -> dict[str, Any]:
-        raise NotImplementedError
+    params: CompatParams
+    resource = "chat.completions"
+    key_needed: ClassVar[KeyNeed] = "remote"
 
-    def client_factory(self) -> Any:
-        return openai_module().AsyncOpenAI
+    def client_factory(self) -> Callable[..., Any]:
+        return openai_module().AsyncOpenAI  # type: ignore[no-any-return]
+
+    def error_rules(self) -> Sequence[ErrorRule]:
+        return (openai_error,)
+
+    def extra_body(self) -> dict[str, Any]:
+        """Provider-specific fields the openai SDK does not know (sent via ``extra_body``)."""
+        return {}
 
     def request_options(self) -> dict[str, Any]:
-        """Provider-specific request fields (sent as-is, or via ``extra_body``)."""
+        """Sampling fields, then ``extra_body``: the backend's own under the user's (which
+        wins, so any provider field can be overridden)."""
         p = self.params
-        opts: dict[str, Any] = {}
-        if p.temperature is not None:
-            opts["temperature"] = p.temperature
-        if p.max_tokens is not None:
-            opts["max_tokens"] = p.max_tokens
+        opts = {key: value for key in _OPTIONS if (value := getattr(p, key)) is not None}
+        extra = {**self.extra_body(), **(p.extra_body or {})}
+        if extra:
+            opts["extra_body"] = extra
         return opts
-
-    @property
-    def url(self) -> str:
-        return str(self.client_settings().get("base_url", "https://api.openai.com/v1"))
-
-    async def open(self) -> None:
-        # Importing the SDK takes ~0.4 s: do it off the event loop.
-        await asyncio.to_thread(openai_module)
-        await open_client(self.client_factory(), "chat.completions", **self.client_settings())
-
-    def _client_now(self) -> Any:
-        # Agents may be driven from a different loop than the one that opened them.
-        return cached_client(self.client_factory(), **self.client_settings())
 
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                       ) -> dict[str, Any]:
         request: dict[str, Any] = {
-            "model": self.params.model,
+            "model": self.model_name,
             "messages": fmt.messages(messages),
             "stream": True,
             "stream_options": {"include_usage": True},
@@ -76,35 +73,23 @@ class ChatCompletionsBackend(BaseBackend):
             request["tools"] = fmt.tools(tools)
         return request
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
-        client = self._client_now()
-        request = self.build_request(messages, tools)
-        turn = _Turn()
-        try:
-            stream = await client.chat.completions.create(**request)
-            async with stream:  # leaving early (cancel, break) closes the HTTP stream now
-                async for chunk in stream:
-                    for event in turn.feed(chunk):
-                        yield event
-        except Exception as exc:
-            raise map_error(exc, self.url) from exc
-        if turn.finish is None:
-            # Every provider ends a choice with a finish_reason; a stream without one was cut
-            # (llama.cpp's server answers a failed request with an empty stream).
-            raise StreamError(f"the stream from {self.url} ended without a finish_reason")
-        for event in turn.finish_events(self.name):
-            yield event
+    def new_turn(self, url: str) -> _Turn:
+        return _Turn(url, self.name)
+
+    async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
+        return await client.chat.completions.create(**request)
 
 
 @dataclass(slots=True)
 class _Turn:
     """One streamed completion, accumulated chunk by chunk."""
 
+    url: str
+    provider: str
     text: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     calls: dict[int, _PendingCall] = field(default_factory=dict)
-    finish: str | None = None
+    finish_reason: str | None = None
     usage: Usage = field(default_factory=lambda: Usage(requests=1))
 
     def feed(self, chunk: Any) -> Iterator[Event]:
@@ -114,7 +99,7 @@ class _Turn:
             if choice.delta is not None:
                 yield from self._delta(choice.delta)
             if choice.finish_reason:
-                self.finish = choice.finish_reason
+                self.finish_reason = choice.finish_reason
 
     def _delta(self, delta: Any) -> Iterator[Event]:
         if piece := _reasoning(delta):
@@ -131,7 +116,12 @@ class _Turn:
                 if tc.function.arguments:
                     pending.arguments.append(tc.function.arguments)
 
-    def finish_events(self, provider: str) -> Iterator[Event]:
+    def finish(self) -> Iterator[Event]:
+        if self.finish_reason is None:
+            # Every provider ends a choice with a finish_reason; a stream without one was cut
+            # (llama.cpp's server answers a failed request with an empty stream).
+            raise StreamError(f"the stream from {self.url} ended without a finish_reason")
+        provider = self.provider
         parts: list[Any] = []
         if self.reasoning:
             parts.append(ReasoningPart("".join(self.reasoning), provider=provider))
@@ -144,7 +134,7 @@ class _Turn:
             parts.append(call)
             yield ToolCallRequested(call)
         yield UsageEvent(self.usage)
-        stop = "tool_calls" if self.calls else _STOP.get(self.finish or "stop", "end_turn")
+        stop = "tool_calls" if self.calls else _STOP.get(self.finish_reason, "end_turn")
         yield Done(AssistantMessage(parts, provider=provider), stop, self.usage)  # type: ignore[arg-type]
 
 
@@ -166,11 +156,3 @@ def _usage(u: Any) -> Usage:
         requests=1,
         cost_usd=float(cost) if isinstance(cost, (int, float)) else None,
     )
-
-
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
-def is_local(url: str | None) -> bool:
-    """A server on this machine: it ignores the API key, though the SDK insists on one."""
-    return (urlsplit(url or "").hostname or "") in LOCAL_HOSTS

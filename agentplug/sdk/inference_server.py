@@ -22,18 +22,18 @@ from agentplug.core.errors import ProviderConnectionError
 from agentplug.core.events import Done, Event, Notice, ReasoningDelta, TextDelta
 from agentplug.core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
 from agentplug.core.tools import ToolDef
-from .clients import openai_module
-from .compat import CompatChatBackend
+from .openai_sdk import openai_module
+from .chat_completions import ChatCompletionsBackend
 from .inference_server_params import InferenceServerParams
 
 log = logging.getLogger(__name__)
 VLLM_PORT, SGLANG_PORT = 8000, 30000
 
 
-class InferenceServerBackend(CompatChatBackend):
+class InferenceServerBackend(ChatCompletionsBackend):
     engine: ClassVar[str] = ""
     ports: ClassVar[tuple[int, ...]] = ()
-    key_required = False
+    key_needed = "never"
     params: InferenceServerParams
 
     def __init__(self, params: Any, spec: Any) -> None:
@@ -42,7 +42,7 @@ class InferenceServerBackend(CompatChatBackend):
         self._model: str | None = params.model
         self._notice: Notice | None = None
 
-    def base_url(self) -> str:
+    def base_url(self) -> str | None:
         return self._found or self.candidates()[0]
 
     def candidates(self) -> list[str]:

@@ -9,6 +9,7 @@
 from .anthropic import AnthropicSimulator
 from .chat_completions import ChatCompletionsSimulator
 from .conformance import ConformanceError, check_call_events, check_model_call
+from .faults import FaultSuite
 from .gemini import GeminiSimulator
 from .responses import ResponsesSimulator
 from .script import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
@@ -18,7 +19,8 @@ from .transcript import transcript
 __all__ = [
     "AnthropicSimulator",
     "GeminiSimulator",
-    "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "RawResponse",
+    "BuiltinSpec", "ChatCompletionsSimulator", "ConformanceError", "Fault", "FaultSuite",
+    "RawResponse",
     "RecordedRequest", "Reply", "Response", "ResponsesSimulator", "Simulator", "ToolCallSpec",
     "check_call_events", "check_model_call", "transcript",
 ]

@@ -8,6 +8,12 @@ from typing import Any
 
 import yaml
 
+from agentplug.testing import AnthropicSimulator, FaultSuite
+
+WIRE = FaultSuite(AnthropicSimulator,
+                  lambda url: {"type": "claude", "model": "claude-sonnet-4-6", "base_url": url},
+                  env={"ANTHROPIC_API_KEY": "sk-ant-test"})
+
 CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "anthropic"
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
+import pytest
 
 from agentplug import Done, ErrorEvent, create_agent
-from agentplug.testing import AnthropicSimulator, Fault, RawResponse, Reply
+from agentplug.testing import AnthropicSimulator, Fault, FaultSuite, RawResponse, Reply
 
-from anthropic_support import collect
+from anthropic_support import WIRE, collect
 
 
 async def test_retries_429_and_529_then_the_turn_completes(make_agent, sim):
@@ -43,22 +43,6 @@ async def test_overloaded_error_event_mid_stream(make_agent, sim):
     assert [m["role"] for m in sim.requests[1].body["messages"]] == ["user"]
 
 
-async def test_dropped_stream_is_an_error_event_then_usable(make_agent, sim):
-    sim.script(Reply("one two three four five", fault=Fault(drop_after=5)), Reply("back"))
-    async with make_agent() as agent:
-        events = await collect(agent, "hi")
-        err = events[-1]
-        assert isinstance(err, ErrorEvent) and err.error_type == "StreamError"
-        assert "broke off" in err.message
-        assert (await agent.run("again")).text == "back"
-
-
-async def test_malformed_event(make_agent, sim):
-    sim.script(Reply("one two three", fault=Fault(malformed_after=3)))
-    async with make_agent() as agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "StreamError"
-    assert "malformed" in err.message
 
 
 async def test_stream_cut_before_message_stop(make_agent, sim):
@@ -71,24 +55,6 @@ async def test_stream_cut_before_message_stop(make_agent, sim):
     assert isinstance(err, ErrorEvent) and "ended before message_stop" in err.message
 
 
-async def test_stalled_stream_times_out(make_agent, sim):
-    sim.script(Reply("slow words here", chunk_delay=5))
-    async with make_agent(timeout=0.5) as agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "ProviderTimeoutError"
-
-
-async def test_nothing_listening_is_a_connection_error(monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    agent = create_agent({"type": "claude", "base_url": f"http://127.0.0.1:{port}",
-                          "max_retries": 0})
-    async with agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "ProviderConnectionError"
-    assert f"127.0.0.1:{port}" in err.message
 
 
 async def test_base_url_overrides_the_environment(monkeypatch):
@@ -103,3 +69,9 @@ async def test_base_url_overrides_the_environment(monkeypatch):
             events = await collect(agent, "hi")
     assert isinstance(events[-1], Done) and events[-1].text == "from env"
     assert sim.requests[0].header("authorization") == "Bearer k"
+
+
+# the faults every backend shares (agentplug.testing.FaultSuite) -----------------------------
+@pytest.mark.parametrize("check", FaultSuite.CHECKS)
+async def test_shared_faults(check, monkeypatch):
+    await WIRE.run(check, monkeypatch)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,9 @@ import yaml
 from agentplug import (
     ConfigError, Done, ErrorEvent, MissingKeyError, ReasoningDelta, create_agent,
 )
-from agentplug.testing import ChatCompletionsSimulator, Fault, RawResponse, Reply, ToolCallSpec
+from agentplug.testing import (
+    ChatCompletionsSimulator, Fault, FaultSuite, RawResponse, Reply, ToolCallSpec,
+)
 
 CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "openai_chat"
 
@@ -80,15 +81,6 @@ async def test_request_options_are_sent(sim):
 
 
 # faults ---------------------------------------------------------------------------------------
-async def test_429_with_retry_after_is_retried_and_turn_completes(sim):
-    sim.script(Fault.http(429, retry_after=0.2), Reply("after the retry"))
-    agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": sim.base_url,
-                          "max_retries": 2})
-    async with agent:
-        assert (await agent.run("x")).text == "after the retry"
-    assert len(sim.requests) == 2
-
-
 async def test_500_without_retries_is_an_error_event_with_status(make_agent, sim):
     sim.script(Fault.http(500, message="upstream exploded"))
     async with make_agent() as agent:
@@ -106,43 +98,12 @@ async def test_rate_limit_after_retries_is_rate_limit_error(make_agent, sim):
     assert events[-1].error_type == "RateLimitError"
 
 
-async def test_malformed_chunk_is_a_stream_error(make_agent, sim):
-    sim.script(Reply("a b c d", fault=Fault(malformed_after=2)), Reply("recovered"))
-    async with make_agent() as agent:
-        events = await collect(agent, "x")
-        assert events[-1].error_type == "StreamError"
-        assert "malformed" in events[-1].message
-        assert (await agent.run("again")).text == "recovered"
-
-
 async def test_in_stream_error_chunk_is_a_provider_error(make_agent, sim):
     sim.script(Reply("a b c", fault=Fault(error_after=2, message="Token limit reached")))
     async with make_agent() as agent:
         events = await collect(agent, "x")
     assert events[-1].error_type == "ProviderError"
     assert "Token limit reached" in events[-1].message
-
-
-async def test_stalled_response_times_out(sim):
-    sim.script(Reply("late", fault=Fault(delay=3)))
-    agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": sim.base_url,
-                          "max_retries": 0, "timeout": 0.3})
-    async with agent:
-        events = await collect(agent, "x")
-    assert events[-1].error_type == "ProviderTimeoutError"
-
-
-async def test_nothing_listening_is_a_connection_error_naming_the_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
-    url = f"http://127.0.0.1:{port}/v1"
-    agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": url,
-                          "max_retries": 0})
-    async with agent:
-        events = await collect(agent, "x")
-    assert events[-1].error_type == "ProviderConnectionError"
-    assert url in events[-1].message
 
 
 # recorded real streams ----------------------------------------------------------------------------
@@ -283,3 +244,14 @@ async def test_stream_without_finish_reason_is_an_error_not_an_empty_answer(sim,
         assert "ended without a finish_reason" in events[-1].message
         assert agent.history == []  # the failed turn was rolled back
         assert (await agent.run("again")).text == "fine"
+
+
+# the faults every backend shares (agentplug.testing.FaultSuite) -----------------------------
+SUITE = FaultSuite(ChatCompletionsSimulator,
+                   lambda url: {"type": "chatcompletion", "model": "m", "base_url": url},
+                   base_path="/v1")
+
+
+@pytest.mark.parametrize("check", FaultSuite.CHECKS)
+async def test_shared_faults(check, monkeypatch):
+    await SUITE.run(check, monkeypatch)

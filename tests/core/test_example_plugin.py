@@ -71,3 +71,25 @@ async def test_plugin_tool_loop_in_process(installed_plugin):
     async with agent:
         result = await agent.run('call shout {"text": "quiet"}')
     assert result.text == "QUIET"
+
+
+def test_installed_plugin_adds_a_command(installed_plugin):
+    out = run("reverse", "hello plugin")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "nigulp olleh"
+    assert "reverse" in run("--help").stdout
+
+
+def test_installed_plugin_toolset_reaches_the_model_by_name(installed_plugin, tmp_path):
+    config = tmp_path / "tools.yaml"
+    config.write_text("agent:\n  backend: {type: echo}\n"
+                      "  toolsets: [{name: text_tools, repeat: 3}]\n")
+    assert run("check", str(config)).returncode == 0
+    out = run("run", "-c", str(config), 'call echo_n {"text": "hop"}')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "hop hop hop"
+    config.write_text("agent:\n  backend: {type: echo}\n  toolsets: [text_tool]\n")
+    bad = run("check", str(config))
+    assert bad.returncode == 1
+    assert "unknown toolset 'text_tool'" in bad.stderr
+    assert "did you mean 'text_tools'?" in bad.stderr

@@ -113,3 +113,60 @@ def test_public_surface_is_exactly_all():
     for name in agentplug.__all__:
         assert getattr(agentplug, name) is not None, name
     assert "Agent" in agentplug.__all__ and "create_agent" in agentplug.__all__
+
+
+THREE_HOOKS = '''
+from agentplug import CommandSpec, FunctionToolset, ToolsetSpec, hookimpl
+
+@hookimpl
+def register_toolsets(register):
+    register(ToolsetSpec(name="{name}", title="T", factory=lambda: FunctionToolset([])))
+    register("not a spec")
+
+@hookimpl
+def register_commands(register):
+    register(CommandSpec(name="{name}", help="h", configure=lambda p: None, run=lambda a: 0))
+'''
+
+
+def test_toolsets_and_commands_register_and_duplicates_name_both_plugins(tmp_path):
+    make_dist(tmp_path, "first", THREE_HOOKS.format(name="shared"))
+    make_dist(tmp_path, "second", THREE_HOOKS.format(name="shared"))
+    code = ("import json; from agentplug.core.host import PluginHost; h = PluginHost(); "
+            "print(json.dumps({'toolsets': {s.name: s.plugin for s in h.toolsets}, "
+            "'commands': {s.name: s.plugin for s in h.commands}, "
+            "'problems': [str(p) for p in h.problems]}))")
+    import os
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=60,
+                         check=True)
+    report = json.loads(out.stdout)
+    owner = report["toolsets"]["shared"]
+    other = "second" if owner == "first" else "first"
+    assert report["commands"]["shared"] == owner
+    problems = "\n".join(report["problems"])
+    assert f"toolset 'shared' is already declared by plugin {owner!r}" in problems
+    assert f"command 'shared' is already declared by plugin {owner!r}" in problems
+    assert f"plugin {other!r}" in problems
+    assert "register() takes a ToolsetSpec, got 'not a spec'" in problems
+
+
+def test_backend_choice_and_installed_column_read_the_declarations():
+    from agentplug.core.registry import BackendSpec, Registry
+    from agentplug.selection import choose_backend
+
+    registry: Registry[BackendSpec] = Registry()
+    for spec in (BackendSpec(type="late", title="L", factory="x:y", env_vars=("LATE_KEY",),
+                             auto_rank=90),
+                 BackendSpec(type="early", title="E", factory="x:y", env_vars=("EARLY_KEY",),
+                             auto_rank=5, sdk_modules=("no_such_sdk_xyz",)),
+                 BackendSpec(type="named_only", title="N", factory="x:y",
+                             env_vars=("NAMED_KEY",))):
+        registry.register(spec)
+    env = {"LATE_KEY": "1", "EARLY_KEY": "1", "NAMED_KEY": "1"}
+    assert choose_backend(None, None, env, registry)[0] == {"type": "early"}
+    assert choose_backend(None, None, {"LATE_KEY": "1", "NAMED_KEY": "1"},
+                          registry)[0] == {"type": "late"}
+    assert choose_backend(None, None, {"NAMED_KEY": "1"}, registry)[0] == {"type": "local"}
+    assert not registry.get("early").installed() and registry.get("late").installed()

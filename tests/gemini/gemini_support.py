@@ -8,6 +8,13 @@ from typing import Any
 
 import yaml
 
+from agentplug.testing import FaultSuite, GeminiSimulator
+
+WIRE = FaultSuite(GeminiSimulator,
+                  lambda url: {"type": "gemini", "model": "gemini-2.5-flash", "base_url": url},
+                  env={"GEMINI_API_KEY": "gm-test"}, retry_keys={"retry_initial_delay": 0.01},
+                  honours_retry_after=False)  # google-genai backs off on its own schedule
+
 CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "gemini"
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
+import pytest
 
 from agentplug import ErrorEvent, create_agent
-from agentplug.testing import Fault, RawResponse, Reply
+from agentplug.testing import Fault, FaultSuite, RawResponse, Reply
 
-from gemini_support import collect
+from gemini_support import WIRE, collect
 
 
 async def test_retries_429_and_503_then_the_turn_completes(make_agent, sim):
@@ -47,19 +47,6 @@ async def test_error_chunk_mid_stream(make_agent, sim):
     assert [c["role"] for c in sim.requests[1].body["contents"]] == ["user"]
 
 
-async def test_dropped_stream_is_an_error_event_then_usable(make_agent, sim):
-    sim.script(Reply("one two three four", fault=Fault(drop_after=2)), Reply("back"))
-    async with make_agent() as agent:
-        err = (await collect(agent, "hi"))[-1]
-        assert isinstance(err, ErrorEvent) and err.error_type == "StreamError"
-        assert (await agent.run("again")).text == "back"
-
-
-async def test_malformed_chunk(make_agent, sim):
-    sim.script(Reply("one two three", fault=Fault(malformed_after=1)))
-    async with make_agent() as agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "StreamError"
 
 
 async def test_stream_without_finish_reason(make_agent, sim):
@@ -70,20 +57,7 @@ async def test_stream_without_finish_reason(make_agent, sim):
     assert isinstance(err, ErrorEvent) and "without a finish reason" in err.message
 
 
-async def test_stalled_stream_times_out(make_agent, sim):
-    sim.script(Reply("slow words here", chunk_delay=5))
-    async with make_agent(timeout=0.5) as agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "ProviderTimeoutError"
-
-
-async def test_nothing_listening_is_a_connection_error(monkeypatch):
-    monkeypatch.setenv("GEMINI_API_KEY", "k")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    agent = create_agent({"type": "gemini", "base_url": f"http://127.0.0.1:{port}",
-                          "max_retries": 0})
-    async with agent:
-        err = (await collect(agent, "hi"))[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "ProviderConnectionError"
+# the faults every backend shares (agentplug.testing.FaultSuite) -----------------------------
+@pytest.mark.parametrize("check", FaultSuite.CHECKS)
+async def test_shared_faults(check, monkeypatch):
+    await WIRE.run(check, monkeypatch)

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import yaml
 
+from agentplug.testing import FaultSuite, ResponsesSimulator
+
+WIRE = FaultSuite(ResponsesSimulator,
+                  lambda url: {"type": "openai", "model": "gpt-5", "base_url": url},
+                  env={"OPENAI_API_KEY": "sk-test"}, base_path="/v1")
+
 CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "cassettes" / "openai_responses"
 
 

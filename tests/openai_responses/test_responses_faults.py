@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from agentplug import ConfigError, ErrorEvent, MissingKeyError, create_agent, parse_config
-from agentplug.testing import Fault, RawResponse, Reply
-from responses_support import collect
+from agentplug import ConfigError, MissingKeyError, create_agent, parse_config
+from agentplug.testing import Fault, FaultSuite, RawResponse, Reply
+from responses_support import WIRE, collect
 
 YAML = """\
 agent:
@@ -68,25 +66,6 @@ async def test_config_key_wins_and_base_url_is_honoured(monkeypatch, sim):
     assert sim.requests[0].header("authorization") == "Bearer sk-config"
 
 
-async def test_wrong_base_url_is_a_connection_error_naming_the_url(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk")
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/v1"
-    async with create_agent({"type": "openai", "model": "m", "base_url": url,
-                             "max_retries": 0}) as agent:
-        events = await collect(agent, "x")
-    err = events[-1]
-    assert isinstance(err, ErrorEvent) and err.error_type == "ProviderConnectionError"
-    assert url in err.message
-
-
-async def test_429_with_retry_after_is_retried_and_the_turn_completes(make_agent, sim):
-    sim.script(Fault.http(429, retry_after=0.1), Reply("after the retry"))
-    async with make_agent(max_retries=2) as agent:
-        assert (await agent.run("x")).text == "after the retry"
-    assert len(sim.requests) == 2
 
 
 async def test_429_after_retries_is_a_rate_limit_error(make_agent, sim):
@@ -105,23 +84,6 @@ async def test_500_is_an_error_event_with_status_and_message(make_agent, sim):
     assert "upstream exploded" in err.message
 
 
-async def test_dropped_stream_is_an_error_then_the_agent_works(make_agent, sim):
-    sim.script(Reply("one two three four five", fault=Fault(drop_after=5)), Reply("recovered"))
-    async with make_agent() as agent:
-        events = await collect(agent, "x")
-        assert isinstance(events[-1], ErrorEvent)
-        assert events[-1].error_type == "StreamError" and "broke off" in events[-1].message
-        assert agent.history == []  # the broken turn was rolled back
-        assert (await agent.run("again")).text == "recovered"
-    assert [i.get("content") for i in sim.requests[1].body["input"]] == ["again"]
-
-
-async def test_malformed_chunk_is_a_stream_error(make_agent, sim):
-    sim.script(Reply("a b c d", fault=Fault(malformed_after=4)), Reply("fine"))
-    async with make_agent() as agent:
-        events = await collect(agent, "x")
-        assert events[-1].error_type == "StreamError" and "malformed" in events[-1].message
-        assert (await agent.run("again")).text == "fine"
 
 
 async def test_response_failed_event_is_a_provider_error(make_agent, sim):
@@ -154,12 +116,6 @@ async def test_stream_ending_without_completed_is_a_stream_error(make_agent, sim
     assert "ended before response.completed" in events[-1].message
 
 
-async def test_stalled_response_is_a_timeout(make_agent, sim):
-    sim.script(Reply("late", fault=Fault(delay=5)))
-    async with make_agent(timeout=0.3) as agent:
-        events = await collect(agent, "x")
-    assert events[-1].error_type == "ProviderTimeoutError"
-
 
 async def test_without_base_url_the_sdk_default_and_openai_base_url_apply(monkeypatch, sim):
     monkeypatch.setenv("OPENAI_API_KEY", "sk")
@@ -168,3 +124,9 @@ async def test_without_base_url_the_sdk_default_and_openai_base_url_apply(monkey
     async with create_agent({"type": "openai", "model": "m"}) as agent:
         assert (await agent.run("x")).text == "via env"
     assert sim.requests[0].path == "/v1/responses"
+
+
+# the faults every backend shares (agentplug.testing.FaultSuite) -----------------------------
+@pytest.mark.parametrize("check", FaultSuite.CHECKS)
+async def test_shared_faults(check, monkeypatch):
+    await WIRE.run(check, monkeypatch)

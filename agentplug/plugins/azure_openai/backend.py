@@ -12,12 +12,12 @@ import os
 from typing import Any
 
 from agentplug.core.errors import ConfigError, ConfigIssue
-from agentplug.sdk.clients import openai_module
-from agentplug.sdk.compat import CompatChatBackend
+from agentplug.sdk.openai_sdk import openai_module
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
 from . import AzureOpenAIParams
 
 
-class AzureChatBackend(CompatChatBackend):
+class AzureChatBackend(ChatCompletionsBackend):
     params: AzureOpenAIParams
 
     def endpoint(self) -> str:
@@ -43,26 +43,17 @@ class AzureChatBackend(CompatChatBackend):
     def base_url(self) -> str:
         return self.endpoint()
 
-    @property
-    def url(self) -> str:
+    def url_of(self, client: Any) -> str:
         return f"{self.endpoint()}/openai/deployments/{self.params.model}"
 
     def client_factory(self) -> Any:
         return openai_module().AsyncAzureOpenAI
 
     def client_settings(self) -> dict[str, Any]:
-        p = self.params
         endpoint = self.endpoint()
-        settings: dict[str, Any] = {"api_key": self.api_key(), "api_version": self.api_version()}
+        settings = super().client_settings()
+        settings["api_version"] = self.api_version()
         # An endpoint that already names the /openai path is a full base URL (a gateway).
-        if "/openai" in endpoint:
-            settings["base_url"] = endpoint
-        else:
-            settings["azure_endpoint"] = endpoint
-        if p.max_retries is not None:
-            settings["max_retries"] = p.max_retries
-        if p.timeout is not None:
-            settings["timeout"] = p.timeout
-        if p.headers:
-            settings["default_headers"] = p.headers
+        if "/openai" not in endpoint:
+            settings["azure_endpoint"] = settings.pop("base_url")
         return settings

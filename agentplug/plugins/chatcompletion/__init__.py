@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+
 
 from pydantic import Field, model_validator
 
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.params import BackendParams
 from agentplug.core.registry import BackendSpec, FlagSupport, Preset
+from agentplug.sdk.compat_params import CompatParams
 
 PRESETS = {p.name: p for p in (
     Preset("cerebras", "Cerebras AI", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY",
@@ -29,15 +29,8 @@ PRESETS = {p.name: p for p in (
 ALIASES = {"kimi": "moonshot", "together_ai": "together", "fireworks_ai": "fireworks"}
 
 
-class ChatCompletionParams(BackendParams):
+class ChatCompletionParams(CompatParams):
     provider: str | None = Field(None, description=f"a preset: {', '.join(PRESETS)}")
-    top_p: float | None = Field(None, ge=0, le=1)
-    stop: str | list[str] | None = None
-    seed: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
-    headers: dict[str, str] | None = None
-    extra_body: dict[str, Any] | None = Field(None, description="extra request fields")
 
     @model_validator(mode="after")
     def _provider(self) -> ChatCompletionParams:

@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from agentplug.core.requirements import resolve_api_key
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
+
 from . import ChatCompletionParams
-from agentplug.sdk.chat_completions import ChatCompletionsBackend, is_local
-from agentplug.sdk.clients import client_settings
 
 
 class GenericChatBackend(ChatCompletionsBackend):
-    """``type: chatcompletion``: any OpenAI-compatible endpoint, or a named preset."""
+    """``type: chatcompletion``: the endpoint and key variable come from the preset (named,
+    or recognised from ``base_url``)."""
 
     params: ChatCompletionParams
 
-    def client_settings(self) -> dict[str, Any]:
+    def _preset(self) -> Any:
         p = self.params
-        preset = self.spec.presets.get(p.provider) if p.provider else preset_for_url(
+        return self.spec.presets.get(p.provider) if p.provider else preset_for_url(
             self.spec, p.base_url)
-        base_url = p.base_url or (preset.base_url if preset else None)
-        env_vars = (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
-        local = is_local(base_url)
-        key = resolve_api_key(p, env_vars, self.name, required=not local) or "not-needed"
-        return client_settings(base_url=base_url, api_key=key, max_retries=p.max_retries,
-                               timeout=p.timeout, headers=p.headers)
 
-    def request_options(self) -> dict[str, Any]:
-        p = self.params
-        opts = super().request_options()
-        for key in ("top_p", "stop", "seed", "presence_penalty", "frequency_penalty"):
-            if (value := getattr(p, key)) is not None:
-                opts[key] = value
-        if p.extra_body:
-            opts["extra_body"] = p.extra_body
-        return opts
+    def base_url(self) -> str | None:
+        preset = self._preset()
+        url = self.params.base_url or (preset.base_url if preset else None)
+        return url.rstrip("/") if url else None
+
+    def key_env_vars(self) -> Sequence[str]:
+        preset = self._preset()
+        return (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
 
 
 def preset_for_url(spec: Any, base_url: str | None) -> Any:

@@ -7,13 +7,11 @@ the API sent it, for replay on the next call of a tool loop.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import (
     BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
     StreamError,
@@ -25,11 +23,12 @@ from agentplug.core.events import (
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
-from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.requirements import require
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import anthropic as fmt
-from agentplug.sdk.clients import cached_client, open_client, client_settings
+from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.errors import ErrorRule
 from . import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
 
 Block = dict[str, Any]
@@ -48,29 +47,28 @@ def anthropic_module() -> Any:
     return require("anthropic", "claude")
 
 
-class ClaudeBackend(BaseBackend):
+class ClaudeBackend(SDKBackend):
     params: ClaudeParams
+    resource = "messages"
 
-    def client_settings(self) -> dict[str, Any]:
-        p = self.params
-        key = resolve_api_key(p, self.spec.env_vars, self.name)
-        headers = dict(p.headers or {})
-        if p.betas:
-            headers["anthropic-beta"] = ",".join(p.betas)
-        return client_settings(base_url=p.base_url, api_key=key or "", max_retries=p.max_retries,
-                               timeout=p.timeout, headers=headers)
+    def client_factory(self) -> Callable[..., Any]:
+        return anthropic_module().AsyncAnthropic  # type: ignore[no-any-return]
 
-    async def open(self) -> None:
-        await asyncio.to_thread(_load_sdk)
-        await open_client(anthropic_module().AsyncAnthropic, "messages", **self.client_settings())
+    def load_sdk(self) -> None:
+        _load_sdk()
 
-    def _client_now(self) -> Any:
-        # Agents may be driven from a different loop than the one that opened them.
-        return cached_client(anthropic_module().AsyncAnthropic, **self.client_settings())
+    def error_rules(self) -> Sequence[ErrorRule]:
+        return (anthropic_error,)
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if self.params.betas:
+            headers["anthropic-beta"] = ",".join(self.params.betas)
+        return headers
 
     @property
     def model(self) -> str:
-        return self.params.model or self.spec.default_model or "claude-sonnet-4-6"
+        return str(self.model_name)  # the declaration names a default model
 
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                       ) -> dict[str, Any]:
@@ -108,25 +106,24 @@ class ClaudeBackend(BaseBackend):
             request["extra_body"] = {**sampling, **(p.extra_body or {})}
         return request
 
+    def new_turn(self, url: str) -> _Turn:
+        return _Turn(self.name, url)
+
+    async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
+        return await client.messages.create(**request)
+
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                      ) -> AsyncIterator[Event]:
-        client = self._client_now()
+        client = self.client()
         request = self.build_request(messages, tools)
-        url = str(client.base_url).rstrip("/")
-        turn = _Turn(self.name, url)
+        turn = self.new_turn(self.url_of(client))
         for attempt in range(self.params.max_pause_continuations + 1):
             if attempt:
                 # A paused turn (long server tool runs) resumes by sending it back as is.
                 request["messages"] = fmt.messages([*messages, turn.message()], self.name)
             turn.start_call()
-            try:
-                stream = await client.messages.create(**request)
-                async with stream:  # an error mid-stream must not leave the response open
-                    async for event in stream:
-                        for out in turn.feed(event):
-                            yield out
-            except Exception as exc:
-                raise map_error(exc, url) from exc
+            async for out in self.call(client, request, turn):
+                yield out
             turn.end_call()
             if turn.stop != "pause_turn":
                 break
@@ -295,15 +292,11 @@ def _usage(start: Any, delta: Any) -> Usage:
                  reasoning_tokens=getattr(details, "thinking_tokens", 0) or 0, requests=1)
 
 
-def map_error(exc: BaseException, url: str) -> BackendError:
-    """An ``anthropic`` SDK (or raw transport) exception as an agentplug error."""
-    if isinstance(exc, BackendError):
-        return exc
+def anthropic_error(exc: BaseException, url: str) -> BackendError | None:
+    """The ``anthropic`` SDK's exceptions (a stall mid-stream surfaces as a raw transport
+    ReadTimeout, which the transport table maps)."""
     anthropic = anthropic_module()
-    import httpx2
-
-    if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
-        # A stall mid-stream surfaces as a raw httpx2.ReadTimeout, not APITimeoutError.
+    if isinstance(exc, anthropic.APITimeoutError):
         return ProviderTimeoutError(f"request to {url} timed out ({type(exc).__name__})")
     if isinstance(exc, anthropic.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
@@ -318,9 +311,7 @@ def map_error(exc: BaseException, url: str) -> BackendError:
         return cls(f"{message} [{kind}]", status=exc.status_code, body=exc.body)
     if isinstance(exc, json.JSONDecodeError):
         return StreamError(f"malformed event in the stream from {url}: {exc}")
-    if isinstance(exc, httpx2.TransportError):
-        return StreamError(f"the stream from {url} broke off: {type(exc).__name__}: {exc}")
-    return BackendError(f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def _error_detail(exc: Any) -> tuple[str, str]:

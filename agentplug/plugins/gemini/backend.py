@@ -7,18 +7,16 @@ becomes one; its timeout is in milliseconds.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import gc
 import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import (
-    BackendError, ProviderConnectionError, ProviderError, ProviderTimeoutError, RateLimitError,
+    BackendError, ProviderError, RateLimitError,
     StreamError, UnsupportedCapabilityError,
 )
 from agentplug.core.events import (
@@ -28,11 +26,12 @@ from agentplug.core.events import (
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
-from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.requirements import require
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from agentplug.formats import gemini as fmt
-from agentplug.sdk.clients import cached_client, open_client
+from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.errors import ErrorRule
 from . import GeminiParams, combine_error, combines_builtin_tools, thinks
 
 JSON = dict[str, Any]
@@ -48,16 +47,27 @@ def genai_module() -> Any:
     return require("google.genai", "gemini")
 
 
-class GeminiBackend(BaseBackend):
+class GeminiBackend(SDKBackend):
     params: GeminiParams
+    resource = "aio.models"
+    default_base_url = "https://generativelanguage.googleapis.com"
+
+    def client_factory(self) -> Callable[..., Any]:
+        return genai_module().Client  # type: ignore[no-any-return]
+
+    def load_sdk(self) -> None:
+        _load_sdk()
+
+    def error_rules(self) -> Sequence[ErrorRule]:
+        return (genai_error,)
 
     @property
     def model(self) -> str:
-        return self.params.model or self.spec.default_model or "gemini-2.5-flash"
+        return str(self.model_name)  # the declaration names a default model
 
     def client_settings(self) -> dict[str, Any]:
+        """google-genai's own shape: retries, timeout (in ms) and URL in ``http_options``."""
         p = self.params
-        key = resolve_api_key(p, self.spec.env_vars, self.name)
         retries = _DEFAULT_RETRIES if p.max_retries is None else p.max_retries
         retry: JSON = {"attempts": retries + 1}
         if p.retry_initial_delay is not None:
@@ -69,14 +79,15 @@ class GeminiBackend(BaseBackend):
             http["timeout"] = int(p.timeout * 1000)  # milliseconds
         if p.headers:
             http["headers"] = p.headers
-        return {"api_key": key, "vertexai": False, "http_options": http}
+        return {"api_key": self.api_key(), "vertexai": False, "http_options": http}
 
-    async def open(self) -> None:
-        await asyncio.to_thread(_load_sdk)
-        await open_client(genai_module().Client, "aio.models", **self.client_settings())
+    def url_of(self, client: Any) -> str:
+        return str(self.base_url())
 
-    def _client_now(self) -> Any:
-        return cached_client(genai_module().Client, **self.client_settings())
+    def map_error(self, exc: BaseException, url: str) -> BackendError:
+        mapped = super().map_error(exc, url)
+        _release(exc)
+        return mapped
 
     def build_config(self, messages: Sequence[Message], tools: Sequence[ToolDef]) -> JSON:
         p = self.params
@@ -115,27 +126,19 @@ class GeminiBackend(BaseBackend):
                 config[key] = value
         return config
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
-        client = self._client_now()
-        config = self.build_config(messages, tools)
+    def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
+                      ) -> dict[str, Any]:
         contents = fmt.contents(messages, self.name,
                                 sign_foreign_calls=self.model.startswith("gemini-3"))
-        url = self.params.base_url or "https://generativelanguage.googleapis.com"
-        turn = _Turn(self.name, url)
-        try:
-            chunks = await client.aio.models.generate_content_stream(
-                model=self.model, contents=contents, config=config)
-            async with contextlib.aclosing(chunks):
-                async for chunk in chunks:
-                    for out in turn.feed(chunk):
-                        yield out
-        except Exception as exc:
-            mapped = map_error(exc, url)
-            _release(exc)
-            raise mapped from exc
-        for out in turn.finish():
-            yield out
+        return {"model": self.model, "contents": contents,
+                "config": self.build_config(messages, tools)}
+
+    def new_turn(self, url: str) -> _Turn:
+        return _Turn(self.name, url)
+
+    async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
+        chunks = await client.aio.models.generate_content_stream(**request)
+        return contextlib.aclosing(chunks)
 
 
 def _release(exc: BaseException) -> None:
@@ -321,12 +324,8 @@ def _usage(u: Any) -> Usage:
                  requests=1)
 
 
-def map_error(exc: BaseException, url: str) -> BackendError:
-    """A google-genai (or raw transport) exception as an agentplug error."""
-    if isinstance(exc, BackendError):
-        return exc
-    import httpx2
-
+def genai_error(exc: BaseException, url: str) -> BackendError | None:
+    """google-genai's exceptions; the transport's are left to the shared table."""
     errors = require("google.genai.errors", "gemini")
     if isinstance(exc, (errors.UnknownApiResponseError, json.JSONDecodeError)):
         return StreamError(f"malformed chunk in the stream from {url}: {exc}")
@@ -336,10 +335,4 @@ def map_error(exc: BaseException, url: str) -> BackendError:
         detail = f" [{exc.status}]" if exc.status else ""
         return cls(f"{exc.message or exc}{detail}", status=status,
                    body=getattr(exc, "details", None))
-    if isinstance(exc, httpx2.TimeoutException):
-        return ProviderTimeoutError(f"request to {url} timed out ({type(exc).__name__})")
-    if isinstance(exc, httpx2.ConnectError):
-        return ProviderConnectionError(url, str(exc))
-    if isinstance(exc, httpx2.TransportError):
-        return StreamError(f"the stream from {url} broke off: {type(exc).__name__}: {exc}")
-    return BackendError(f"{type(exc).__name__}: {exc}")
+    return None

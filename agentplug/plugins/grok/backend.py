@@ -27,10 +27,9 @@ from agentplug.core.params import BackendParams
 from agentplug.core.registry import BackendSpec
 from agentplug.core.tools import ToolDef
 from agentplug.formats import responses as fmt
-from agentplug.sdk.clients import client_settings, map_error
-from agentplug.sdk.compat import CompatChatBackend
-from agentplug.plugins.openai.backend import OpenAIResponsesBackend, _Turn
-from . import BASE_URL, DEFAULT_MODEL, GrokParams
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
+from agentplug.plugins.openai.backend import OpenAIResponsesBackend
+from . import BASE_URL, GrokParams
 
 
 def create(params: BackendParams, spec: BackendSpec) -> Backend:
@@ -39,24 +38,20 @@ def create(params: BackendParams, spec: BackendSpec) -> Backend:
     return GrokChatBackend(params, spec)
 
 
-class GrokChatBackend(CompatChatBackend):
+class GrokChatBackend(ChatCompletionsBackend):
     params: GrokParams
     default_base_url = BASE_URL
 
     def request_options(self) -> dict[str, Any]:
         opts = super().request_options()
-        opts["model"] = self.params.model or DEFAULT_MODEL
         if self.params.reasoning_effort:
             opts["reasoning_effort"] = self.params.reasoning_effort
         return opts
 
 
 class GrokSearchBackend(OpenAIResponsesBackend):
-    def client_settings(self) -> dict[str, Any]:
-        p = self.params
-        chat = GrokChatBackend(p, self.spec)  # one place resolves the key and base URL
-        return client_settings(base_url=chat.base_url(), api_key=chat.api_key(),
-                               max_retries=p.max_retries, timeout=p.timeout, headers=p.headers)
+    default_base_url = BASE_URL
+    key_needed = "remote"  # as on its Chat Completions side
 
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                       ) -> dict[str, Any]:
@@ -65,7 +60,7 @@ class GrokSearchBackend(OpenAIResponsesBackend):
         tool_list.append({"type": "web_search", **(p.web_search_options or {})})
         # store=false: every request carries the whole conversation, nothing is kept at xAI.
         request: dict[str, Any] = {
-            "model": p.model or DEFAULT_MODEL,
+            "model": self.model_name,
             "input": fmt.input_items(messages, self.name, stored=False),
             "tools": tool_list, "store": False, "stream": True,
         }
@@ -82,20 +77,13 @@ class GrokSearchBackend(OpenAIResponsesBackend):
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                      ) -> AsyncIterator[Event]:
-        client = self._client_now()
+        client = self.client()
         request = self.build_request(messages, tools)
-        url = str(client.base_url).rstrip("/")
-        turn = _Turn(self.name, url)
+        turn = self.new_turn(self.url_of(client))
         sourced = False
-        try:
-            stream = await client.responses.create(**request)
-            async with stream:
-                async for event in stream:
-                    for out in turn.feed(event):
-                        sourced = sourced or bool(getattr(out, "sources", None))
-                        yield out
-        except Exception as exc:
-            raise map_error(exc, url) from exc
+        async for out in self.call(client, request, turn):
+            sourced = sourced or bool(getattr(out, "sources", None))
+            yield out
         final_events = turn.finish()
         citations = (getattr(turn.final, "model_extra", None) or {}).get("citations") or []
         urls = [c if isinstance(c, str) else c.get("url") for c in citations]

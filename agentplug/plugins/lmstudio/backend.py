@@ -8,7 +8,6 @@ or model the user had running stays as it was. The server's port comes from
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -16,16 +15,15 @@ from agentplug.core.events import Event, Notice
 from agentplug.core.messages import Message
 from agentplug.core.tools import ToolDef
 from .lms_cli import Lifecycle, Lms, bootstrap, locate
-from agentplug.sdk.clients import openai_module
-from agentplug.sdk.chat_completions import is_local
-from agentplug.sdk.compat import CompatChatBackend
+from agentplug.sdk.backend import is_local
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
 from . import DEFAULT_PORT, LMStudioParams
 
 
-class LMStudioBackend(CompatChatBackend):
+class LMStudioBackend(ChatCompletionsBackend):
     params: LMStudioParams
     default_base_url = f"http://localhost:{DEFAULT_PORT}/v1"
-    key_required = False
+    key_needed = "never"
 
     def __init__(self, params: Any, spec: Any) -> None:
         super().__init__(params, spec)
@@ -33,7 +31,7 @@ class LMStudioBackend(CompatChatBackend):
         self.lifecycle: Lifecycle | None = None
         self.notices: list[Notice] = []
 
-    def base_url(self) -> str:
+    def base_url(self) -> str | None:
         if self.params.base_url or self._port is None:
             return super().base_url()
         return f"http://localhost:{self._port}/v1"
@@ -44,7 +42,6 @@ class LMStudioBackend(CompatChatBackend):
                                               or is_local(self.params.base_url))
 
     async def open(self) -> None:
-        await asyncio.to_thread(openai_module)
         if self.manages():
             executable, needs_bootstrap = locate(self.params.lms_path)
             lms = Lms(executable, self.params.cli_timeout)
@@ -58,7 +55,7 @@ class LMStudioBackend(CompatChatBackend):
             except BaseException:
                 await self.close()
                 raise
-        self._client_now()
+        await super().open()
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                      ) -> AsyncIterator[Event]:

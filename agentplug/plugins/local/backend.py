@@ -25,7 +25,7 @@ from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from .model import LocalExtraError, display_name, resolve_model
 from .server import POOL, Lease, LlamaServer, LocalServerError, ServerKey, describe
-from agentplug.sdk.compat import CompatChatBackend
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
 from . import LocalParams
 
 # What `python -m llama_cpp.server` imports (llama-cpp-python's [server] extra).
@@ -71,9 +71,9 @@ async def _acquire(key: ServerKey) -> Lease:
         raise
 
 
-class LocalBackend(CompatChatBackend):
+class LocalBackend(ChatCompletionsBackend):
     params: LocalParams
-    key_required = False
+    key_needed = "never"
 
     def __init__(self, params: Any, spec: Any) -> None:
         super().__init__(params, spec)
@@ -82,7 +82,7 @@ class LocalBackend(CompatChatBackend):
         self._usage_cache: tuple[int, Usage] | None = None
         self._log_mark = 0
 
-    def base_url(self) -> str:
+    def base_url(self) -> str | None:
         if self.lease is None:
             return "the local llama.cpp server (not started)"
         return self.lease.server.base_url

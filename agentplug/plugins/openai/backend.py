@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import typing
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import StreamError
 from agentplug.core.events import (
     BuiltinToolEvent, Done, Event, ReasoningDelta, Source, TextDelta, ToolCallRequested,
@@ -17,41 +15,36 @@ from agentplug.core.events import (
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
-from agentplug.core.requirements import resolve_api_key
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import responses as fmt
-from agentplug.sdk.clients import (
-    cached_client, client_settings, map_error, open_client, openai_module, stream_event_error,
-)
+from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.errors import ErrorRule
+from agentplug.sdk.openai_sdk import openai_error, openai_module, stream_event_error
 from . import OpenAIParams
 
 Item = dict[str, Any]
 _INCOMPLETE = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
 
 
-class OpenAIResponsesBackend(BaseBackend):
+class OpenAIResponsesBackend(SDKBackend):
     params: OpenAIParams
+    resource = "responses"
 
-    def client_settings(self) -> dict[str, Any]:
-        p = self.params
-        key = resolve_api_key(p, self.spec.env_vars, self.name)
-        return client_settings(base_url=p.base_url, api_key=key or "", max_retries=p.max_retries,
-                               timeout=p.timeout, headers=p.headers)
+    def client_factory(self) -> Callable[..., Any]:
+        return openai_module().AsyncOpenAI  # type: ignore[no-any-return]
 
-    async def open(self) -> None:
-        await asyncio.to_thread(_load_sdk)
-        await open_client(openai_module().AsyncOpenAI, "responses", **self.client_settings())
+    def load_sdk(self) -> None:
+        _load_sdk()
 
-    def _client_now(self) -> Any:
-        # Agents may be driven from a different loop than the one that opened them.
-        return cached_client(openai_module().AsyncOpenAI, **self.client_settings())
+    def error_rules(self) -> Sequence[ErrorRule]:
+        return (openai_error,)
 
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                       ) -> dict[str, Any]:
         p = self.params
         request: dict[str, Any] = {
-            "model": p.model or self.spec.default_model,
+            "model": self.model_name,
             "input": fmt.input_items(messages, self.name, stored=p.store is not False),
             "stream": True,
         }
@@ -86,24 +79,11 @@ class OpenAIResponsesBackend(BaseBackend):
                 request[key] = value
         return request
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
-        client = self._client_now()
-        request = self.build_request(messages, tools)
-        url = str(client.base_url).rstrip("/")
-        turn = _Turn(self.name, url)
-        try:
-            stream = await client.responses.create(**request)
-            # An error event makes us stop reading mid-stream: close the response now
-            # rather than leave the SDK's generator to the garbage collector.
-            async with stream:
-                async for event in stream:
-                    for out in turn.feed(event):
-                        yield out
-        except Exception as exc:
-            raise map_error(exc, url) from exc
-        for out in turn.finish():
-            yield out
+    def new_turn(self, url: str) -> _Turn:
+        return _Turn(self.name, url)
+
+    async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
+        return await client.responses.create(**request)
 
 
 @functools.cache

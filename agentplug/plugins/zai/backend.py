@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentplug.sdk.compat import CompatChatBackend
-from . import BASE_URL, DEFAULT_MODEL, ZaiParams
+from agentplug.sdk.chat_completions import ChatCompletionsBackend
+from . import BASE_URL, ZaiParams
 
 
-class ZaiBackend(CompatChatBackend):
+class ZaiBackend(ChatCompletionsBackend):
     params: ZaiParams
     default_base_url = BASE_URL
 
@@ -24,6 +24,3 @@ class ZaiBackend(CompatChatBackend):
         if p.clear_thinking is not None:
             thinking["clear_thinking"] = p.clear_thinking
         return {"thinking": thinking}
-
-    def request_options(self) -> dict[str, Any]:
-        return {**super().request_options(), "model": self.params.model or DEFAULT_MODEL}
