@@ -22,8 +22,8 @@ from .events import (
     Done, ErrorEvent, Event, Notice, PlannedToolCall, ToolResult, UsageEvent,
 )
 from .messages import (
-    JSON, AssistantMessage, Message, SystemMessage, TextPart, ToolCallPart, ToolResultMessage,
-    UserMessage,
+    JSON, AssistantMessage, Message, Part, SystemMessage, TextPart, ToolCallPart,
+    ToolResultMessage, UserMessage,
 )
 from .tools import FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset
 from .usage import Budget, Usage
@@ -52,8 +52,11 @@ class Agent:
         max_cost_usd: float | None = None,
         max_tokens_total: int | None = None,
         budget: Budget | None = None,
+        attachments: Sequence[Part] = (),
     ) -> None:
         self.id = id
+        # Sent with the first prompt of a conversation (a config's upload_files).
+        self.attachments = list(attachments)
         self.backend = backend
         self.system_message = system_message
         self.max_tool_rounds = max_tool_rounds
@@ -159,6 +162,8 @@ class Agent:
         """Stream one turn: deltas, tool activity and usage, then ``Done`` or ``ErrorEvent``."""
         await self.open()
         user = UserMessage.of(prompt) if isinstance(prompt, str) else prompt
+        if self.attachments and not any(isinstance(m, UserMessage) for m in self.history):
+            user = UserMessage([*self.attachments, *user.parts])
         turn: list[Message] = [user]
         usage = Usage()
         self.last_error = None

@@ -540,15 +540,24 @@ def _check_custom_tools(params: BackendParams, bpath: tuple[str | int, ...], loc
 
 def _check_uploads(spec: BackendSpec, params: BackendParams, bpath: tuple[str | int, ...],
                    loc: _Locator, issues: list[ConfigIssue], base_dir: Path | None) -> None:
-    if not params.upload_files:
-        return
-    if not spec.supports("vision"):
-        issues.append(loc.issue((*bpath, "upload_files"), f"the {spec.type!r} backend cannot "
-                                "take attachments (agentplug sends no image or document "
-                                "input through it)", "use openai, claude or gemini, or "
-                                "remove upload_files"))
-        return
+    from .uploads import DOCUMENT_TYPES, category, mime_type
+
     for i, up in enumerate(params.upload_files):
+        where = (*bpath, "upload_files", i, f"{up.kind}_path")
+        kind = category(up)
+        support = spec.params.upload_support.get(kind)
+        if support != "yes":
+            what = kind.replace("_url", " given as a URL")
+            issues.append(loc.issue(where, f"the {spec.type!r} backend cannot take this "
+                                    f"upload ({what}): " + (support or "it sends no "
+                                                            "attachments"),
+                                    "use a backend that takes it (openai, claude, gemini, "
+                                    "chatcompletion), or remove it"))
+            continue
+        if kind.startswith("document") and mime_type(up) not in DOCUMENT_TYPES:
+            issues.append(loc.issue(where, f"{up.location!r} is {mime_type(up)}: documents "
+                                    "are sent as PDF", "convert it to PDF"))
+            continue
         if up.is_url:
             continue
         found = resolve_path(up.location, base_dir)

@@ -62,7 +62,27 @@ class BuiltinToolPart:
     kind: Literal["builtin_tool"] = "builtin_tool"
 
 
-Part = TextPart | ImagePart | ReasoningPart | ToolCallPart | BuiltinToolPart
+@dataclass(slots=True)
+class FilePart:
+    """An attachment (``upload_files``): an image or a document, as base64 ``data`` or a
+    ``url``; each format sends it as its provider's own input part."""
+
+    mime_type: str
+    filename: str
+    data: str | None = None
+    url: str | None = None
+    kind: Literal["file"] = "file"
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+    @property
+    def data_url(self) -> str:
+        return self.url or f"data:{self.mime_type};base64,{self.data}"
+
+
+Part = TextPart | ImagePart | FilePart | ReasoningPart | ToolCallPart | BuiltinToolPart
 
 
 @dataclass(slots=True)

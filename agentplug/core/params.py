@@ -227,6 +227,9 @@ class BackendParams(CommandLineParams):
     # The enable_*_generation flags a backend honours ("yes"); any other is refused with the
     # reason given here or a general one. A class attribute, not a config key.
     generation_support: ClassVar[dict[str, str]] = {}
+    # The upload_files a backend sends ("yes"), by kind: image, document (PDF), audio, video,
+    # each also with "_url"; any other is refused with the reason given here.
+    upload_support: ClassVar[dict[str, str]] = {}
 
     type: str
     model: str | None = None

@@ -18,8 +18,8 @@ from typing import Any
 
 from ..core.events import BuiltinTool, BuiltinToolEvent, Source
 from ..core.messages import (
-    AssistantMessage, BuiltinToolPart, ImagePart, Message, Part, ReasoningPart, SystemMessage,
-    TextPart, ToolCallPart, ToolResultMessage, UserMessage, native_data,
+    AssistantMessage, BuiltinToolPart, FilePart, ImagePart, Message, Part, ReasoningPart,
+    SystemMessage, TextPart, ToolCallPart, ToolResultMessage, UserMessage, native_data,
 )
 from ..core.tools import ToolDef
 
@@ -95,7 +95,18 @@ def content(parts: Sequence[Part]) -> list[Block]:
             out.append({"type": "text", "text": p.text})
         elif isinstance(p, ImagePart):
             out.append(image(p))
+        elif isinstance(p, FilePart):
+            out.append(attachment(p))
     return out
+
+
+def attachment(p: FilePart) -> Block:
+    """An uploaded file: an ``image`` block, or a ``document`` (PDF) block."""
+    if p.url:
+        source: Block = {"type": "url", "url": p.url}
+    else:
+        source = {"type": "base64", "media_type": p.mime_type, "data": p.data}
+    return {"type": "image" if p.is_image else "document", "source": source}
 
 
 def image(p: ImagePart) -> Block:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.messages import (
-    AssistantMessage, ImagePart, Message, SystemMessage, TextPart, ToolResultMessage, UserMessage,
+    AssistantMessage, FilePart, ImagePart, Message, SystemMessage, TextPart, ToolResultMessage,
+    UserMessage,
 )
 from ..core.tools import ToolDef
 
@@ -31,6 +32,11 @@ def _content(parts: Sequence[Any]) -> str | list[dict[str, Any]]:
         elif isinstance(p, ImagePart):
             out.append({"type": "image_url",
                         "image_url": {"url": f"data:{p.mime_type};base64,{p.data}"}})
+        elif isinstance(p, FilePart) and p.is_image:
+            out.append({"type": "image_url", "image_url": {"url": p.data_url}})
+        elif isinstance(p, FilePart):  # a document by content (the config check refuses URLs)
+            out.append({"type": "file", "file": {"filename": p.filename,
+                                                 "file_data": p.data_url}})
     return out
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.messages import (
-    AssistantMessage, ImagePart, Message, Part, SystemMessage, TextPart, ToolCallPart,
+    AssistantMessage, FilePart, ImagePart, Message, Part, SystemMessage, TextPart, ToolCallPart,
     ToolResultMessage, UserMessage, native_data,
 )
 from ..core.tools import ToolDef
@@ -84,7 +84,8 @@ def user_parts(parts: Sequence[Part]) -> list[dict[str, Any]]:
     for p in parts:
         if isinstance(p, TextPart) and p.text:
             out.append({"text": p.text})
-        elif isinstance(p, ImagePart):
+        elif isinstance(p, ImagePart | FilePart) and p.data is not None:
+            # (an upload by URL is refused by the config check: Gemini reads no web URLs)
             out.append({"inline_data": {"mime_type": p.mime_type,
                                         "data": base64.b64decode(p.data)}})
     return out

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.messages import (
-    AssistantMessage, ImagePart, Message, SystemMessage, TextPart, ToolResultMessage,
+    AssistantMessage, FilePart, ImagePart, Message, SystemMessage, TextPart, ToolResultMessage,
     UserMessage, native_data,
 )
 from ..core.tools import ToolDef
@@ -77,7 +77,18 @@ def _content(parts: Sequence[Any]) -> str | list[Item]:
         elif isinstance(p, ImagePart):
             out.append({"type": "input_image", "detail": "auto",
                         "image_url": f"data:{p.mime_type};base64,{p.data}"})
+        elif isinstance(p, FilePart):
+            out.append(attachment(p))
     return out
+
+
+def attachment(p: FilePart) -> Item:
+    """An uploaded file: ``input_image`` for images, ``input_file`` for documents."""
+    if p.is_image:
+        return {"type": "input_image", "detail": "auto", "image_url": p.data_url}
+    if p.url:
+        return {"type": "input_file", "file_url": p.url}
+    return {"type": "input_file", "filename": p.filename, "file_data": p.data_url}
 
 
 def _tool_output(m: ToolResultMessage) -> str | list[Item]:

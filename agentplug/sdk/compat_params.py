@@ -3,7 +3,7 @@ sglang). Cheap to import: declaration modules use it, and it needs no SDK."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -13,6 +13,15 @@ from agentplug.core.registry import FlagSupport
 
 class CompatParams(BackendParams):
     """Sampling and transport keys every Chat Completions endpoint understands."""
+
+    # Images go as `image_url` parts (vision models); documents as the `file` part, which
+    # OpenAI defined: the endpoint must accept it.
+    upload_support: ClassVar[dict[str, str]] = {
+        "image": "yes", "image_url": "yes", "document": "yes",
+        "document_url": "Chat Completions takes documents by content only: download it and "
+                        "give its path",
+        "audio": "agentplug sends no audio input through Chat Completions",
+        "video": "Chat Completions takes no video input"}
 
     top_p: float | None = Field(None, ge=0, le=1)
     stop: str | list[str] | None = None

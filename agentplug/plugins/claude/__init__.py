@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -35,6 +35,10 @@ def default_max_tokens(model: str) -> int:
 
 
 class ClaudeParams(BackendParams):
+    upload_support: ClassVar[dict[str, str]] = {
+        "image": "yes", "image_url": "yes", "document": "yes", "document_url": "yes",
+        "audio": "the Messages API takes no audio input",
+        "video": "the Messages API takes no video input"}
     thinking: Literal["enabled", "adaptive", "disabled"] | None = Field(
         None, description="extended thinking; `enabled` uses thinking_budget tokens")
     thinking_budget: int | None = Field(

@@ -4,7 +4,7 @@ execution)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -35,6 +35,12 @@ def combine_error(model: str, flags: list[str], tools: str) -> str:
 
 
 class GeminiParams(BackendParams):
+    _BY_URL: ClassVar[str] = ("the Gemini API reads files by content or by a Files API URI, "
+                              "not from a web URL: download it and give its path")
+    upload_support: ClassVar[dict[str, str]] = {
+        "image": "yes", "document": "yes", "audio": "yes", "video": "yes",
+        "image_url": _BY_URL, "document_url": _BY_URL, "audio_url": _BY_URL,
+        "video_url": _BY_URL}
     api_version: Literal["v1", "v1beta", "v1alpha"] = Field(
         "v1beta", description="API version in the URL (thinking and built-in tools need v1beta)")
     include_thoughts: bool | None = Field(

@@ -36,6 +36,10 @@ class TextConfig(StrictModel):
 
 
 class OpenAIParams(BackendParams):
+    upload_support: ClassVar[dict[str, str]] = {
+        "image": "yes", "image_url": "yes", "document": "yes", "document_url": "yes",
+        "audio": "the Responses API takes no audio input",
+        "video": "the Responses API takes no video input"}
     generation_support: ClassVar[dict[str, str]] = {
         "enable_image_generation": "yes",  # the Responses image_generation tool
         "enable_audio_generation":
