@@ -1,8 +1,9 @@
 """Which backend ``agentplug run`` uses when no config names one.
 
 An explicit ``--backend`` always wins. Otherwise the backend with the lowest ``auto_rank``
-whose key is in the environment is used, and the embedded local model when none is. Ranks
-and key names come from each backend's declaration, so a third-party backend takes part.
+whose key is in the environment is used; when no key is found, the lowest-ranked backend that
+needs none (the embedded local model). Ranks and key names come from each backend's
+declaration, so a third-party backend takes part.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .core.errors import UsageError
 from .core.registry import BackendSpec, Registry
-
-LOCAL = "local"
 
 
 def choose_backend(backend: str | None, model: str | None, environ: Mapping[str, str],
@@ -22,14 +22,17 @@ def choose_backend(backend: str | None, model: str | None, environ: Mapping[str,
         return _raw(backend, model), ""
     ranked = sorted((s for s in registry if s.auto_rank is not None),
                     key=lambda s: (s.auto_rank, s.type))
+    keyless = next((s.type for s in ranked if not s.env_vars), None)
     for spec in ranked:
-        name = spec.type
         key = next((var for var in spec.env_vars if environ.get(var)), None)
         if key:
-            return _raw(name, model), (
-                f"agentplug: using backend {name!r} because {key} is set "
-                f"(--backend {LOCAL} forces the embedded local model)")
-    return _raw(LOCAL, model), ""
+            forces = f" (--backend {keyless} needs no key)" if keyless else ""
+            return _raw(spec.type, model), (
+                f"agentplug: using backend {spec.type!r} because {key} is set{forces}")
+    if keyless is None:
+        raise UsageError("no backend to run: set a provider key or pass --backend "
+                         "(`agentplug backends` lists them)")
+    return _raw(keyless, model), ""
 
 
 def _raw(backend: str, model: str | None) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_a_provider_key_picks_its_backend_and_says_why_in_one_line():
     assert result.stdout.strip() == "from the simulator"
     lines = result.stderr.splitlines()
     assert lines[0] == ("agentplug: using backend 'openai' because OPENAI_API_KEY is set "
-                        "(--backend local forces the embedded local model)")
+                        "(--backend local needs no key)")
     assert "starting the local model" not in result.stderr
 
 

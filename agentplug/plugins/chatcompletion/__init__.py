@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
 from pydantic import Field, model_validator
 
 from agentplug.core.hookspecs import hookimpl

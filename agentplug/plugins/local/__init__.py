@@ -59,6 +59,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         notes="Embedded default model, no key",
         extra="local",
         sdk_modules=("openai", "llama_cpp"),
+        auto_rank=1000,  # needs no key: what `agentplug run` uses when no key is set
         pricing="free",
         default_model=DEFAULT_MODEL,
         models=(DEFAULT_MODEL,),
