@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from agentplug.core.host import PluginHost
 
 GOOD = '''
@@ -153,6 +155,7 @@ def test_toolsets_and_commands_register_and_duplicates_name_both_plugins(tmp_pat
 
 
 def test_backend_choice_and_installed_column_read_the_declarations():
+    from agentplug.core.errors import UsageError
     from agentplug.core.registry import BackendSpec, Registry
     from agentplug.selection import choose_backend
 
@@ -168,5 +171,11 @@ def test_backend_choice_and_installed_column_read_the_declarations():
     assert choose_backend(None, None, env, registry)[0] == {"type": "early"}
     assert choose_backend(None, None, {"LATE_KEY": "1", "NAMED_KEY": "1"},
                           registry)[0] == {"type": "late"}
-    assert choose_backend(None, None, {"NAMED_KEY": "1"}, registry)[0] == {"type": "local"}
+    with pytest.raises(UsageError, match="no backend to run"):
+        choose_backend(None, None, {"NAMED_KEY": "1"}, registry)
+    registry.register(BackendSpec(type="keyless", title="K", factory="x:y", auto_rank=999))
+    assert choose_backend(None, None, {"NAMED_KEY": "1"}, registry)[0] == {"type": "keyless"}
+    raw, reason = choose_backend(None, "m1", {"LATE_KEY": "1"}, registry)
+    assert raw == {"type": "late", "model": "m1"}
+    assert reason.endswith("because LATE_KEY is set (--backend keyless needs no key)")
     assert not registry.get("early").installed() and registry.get("late").installed()
