@@ -226,10 +226,16 @@ class Tracing:
                 await aclose()
 
 
+# genai-prices provider ids whose name in the conventions' list of well-known providers differs.
+_CONVENTION_NAMES = {"google": "gcp.gemini", "x-ai": "x_ai", "azure": "azure.ai.openai",
+                     "mistral": "mistral_ai", "aws": "aws.bedrock"}
+
+
 def provider_name(ref: PriceRef, backend_type: str | None) -> str:
-    """``gen_ai.provider.name``: the price table's provider id, else the backend type."""
+    """``gen_ai.provider.name``: the conventions' name for the price table's provider, else
+    the backend type (a self-hosted server)."""
     if ref.provider and ref.provider != FREE:
-        return ref.provider
+        return _CONVENTION_NAMES.get(ref.provider, ref.provider)
     return backend_type or "_OTHER"
 
 

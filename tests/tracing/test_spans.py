@@ -224,3 +224,14 @@ def test_work_in_another_process_joins_the_trace_through_a_carrier(exporter):
     trace_id, parent_id = done.stdout.split()
     assert (int(trace_id, 16), int(parent_id, 16)) == (batch.context.trace_id,
                                                        batch.context.span_id)
+
+
+def test_provider_names_follow_the_conventions_list():
+    from agentplug.core.pricing import FREE, PriceRef
+    from agentplug.core.tracing import provider_name
+
+    assert provider_name(PriceRef("google", "gemini-2.5-flash"), "gemini") == "gcp.gemini"
+    assert provider_name(PriceRef("x-ai", "grok-4"), "grok") == "x_ai"
+    assert provider_name(PriceRef("azure", "gpt-4o"), "azure_openai") == "azure.ai.openai"
+    assert provider_name(PriceRef("anthropic", "claude-sonnet-4-5"), "claude") == "anthropic"
+    assert provider_name(PriceRef(FREE, "qwen"), "vllm") == "vllm"
