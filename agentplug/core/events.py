@@ -21,7 +21,8 @@ StopReason = Literal[
     "end_turn", "tool_calls", "max_tokens", "stop_sequence", "content_filter",
     "max_tool_rounds", "cancelled", "error", "refusal", "pause_turn",
 ]
-BuiltinTool = Literal["web_search", "code_execution", "code_interpreter", "native_tool"]
+BuiltinTool = Literal["web_search", "code_execution", "code_interpreter", "native_tool",
+                      "image_generation"]
 
 
 @dataclass(slots=True)

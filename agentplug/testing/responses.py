@@ -184,6 +184,8 @@ class _Render:
         for spec in r.builtins:
             if spec.tool == "web_search":
                 yield from self._web_search(spec, len(self.output))
+            elif spec.tool == "image_generation":
+                yield from self._image_generation(spec, len(self.output))
             else:  # this API's only code tool is the code interpreter
                 yield from self._code_interpreter(spec, len(self.output))
         if r.text:
@@ -246,6 +248,19 @@ class _Render:
         if "code_interpreter_call.outputs" in self.include:
             outputs = [{"type": "logs", "logs": spec.stdout + spec.stderr}]
         item.update(status="completed", code=code, outputs=outputs)
+        yield "response.output_item.done", {"output_index": index, "item": item}
+
+    def _image_generation(self, spec: BuiltinSpec, index: int) -> Iterator[tuple[str, Event]]:
+        item: Event = {"id": spec.id or _id("ig"), "type": "image_generation_call",
+                       "status": "in_progress"}
+        self.output.append(item)
+        yield "response.output_item.added", {"output_index": index, "item": dict(item)}
+        ref = {"output_index": index, "item_id": item["id"]}
+        yield "response.image_generation_call.in_progress", ref
+        yield "response.image_generation_call.generating", ref
+        yield "response.image_generation_call.completed", ref
+        item.update(status="completed", result=spec.image or "", output_format="png",
+                    revised_prompt=spec.query)
         yield "response.output_item.done", {"output_index": index, "item": item}
 
     def _citations(self) -> list[Event]:

@@ -25,7 +25,7 @@ class ToolCallSpec:
 class BuiltinSpec:
     """A provider-run tool (web search, code execution) in a reply."""
 
-    tool: Literal["web_search", "code_execution", "code_interpreter"]
+    tool: Literal["web_search", "code_execution", "code_interpreter", "image_generation"]
     query: str | None = None
     code: str | None = None
     stdout: str = ""
@@ -33,6 +33,7 @@ class BuiltinSpec:
     return_code: int = 0
     sources: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
     id: str | None = None
+    image: str | None = None  # image_generation: the base64 result
 
 
 @dataclass(slots=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import typing
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from agentplug.core.errors import StreamError
@@ -80,7 +82,7 @@ class OpenAIResponsesBackend(SDKBackend):
         return request
 
     def new_turn(self, url: str) -> _Turn:
-        return _Turn(self.name, url)
+        return _Turn(self.name, url, images_dir=self.params.cwd)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
         return await client.responses.create(**request)
@@ -105,8 +107,9 @@ def _load_sdk() -> None:
 class _Turn:
     """Accumulates one streamed response into events and the final message."""
 
-    def __init__(self, backend: str, url: str) -> None:
+    def __init__(self, backend: str, url: str, images_dir: str | None = None) -> None:
         self.backend, self.url = backend, url
+        self.images_dir = images_dir  # where generated images are saved (the agent's cwd)
         self.text: dict[str, str] = {}  # streamed text per message item
         self.reasoning: dict[str, str] = {}  # streamed summary per reasoning item
         self.items: dict[int, Item] = {}
@@ -134,6 +137,8 @@ class _Turn:
             return [BuiltinToolEvent("web_search", "in_progress", call_id=event.item_id)]
         if kind == "response.code_interpreter_call.interpreting":
             return [BuiltinToolEvent("code_interpreter", "in_progress", call_id=event.item_id)]
+        if kind == "response.image_generation_call.generating":
+            return [BuiltinToolEvent("image_generation", "in_progress", call_id=event.item_id)]
         if kind == "response.output_item.done":
             item = event.item.to_dict(warnings=False)
             self.items[event.output_index] = item
@@ -168,6 +173,8 @@ class _Turn:
                                      code=item.get("code"), stdout=logs or None,
                                      data={"container_id": item.get("container_id"),
                                            "images": images})]
+        if kind == "image_generation_call":
+            return [self._image_saved(item)]
         if kind == "message":
             citations = [a for c in item.get("content") or []
                          for a in c.get("annotations") or [] if a.get("type") == "url_citation"]
@@ -179,6 +186,20 @@ class _Turn:
                     sources=[Source(a["url"], a.get("title")) for a in citations],
                     data={"citations": citations})]
         return []
+
+    def _image_saved(self, item: Item) -> BuiltinToolEvent:
+        """The generated image, written under the agent's cwd (small: done inline)."""
+        result, call_id = item.get("result"), item.get("id") or "image"
+        data: dict[str, Any] = {"revised_prompt": item.get("revised_prompt")}
+        if not result or item.get("status") == "failed":
+            return BuiltinToolEvent("image_generation", "failed", call_id=call_id,
+                                    data={**data, "error": item.get("error")})
+        folder = Path(self.images_dir or ".").expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{call_id}.{item.get('output_format') or 'png'}"
+        path.write_bytes(base64.b64decode(result))
+        return BuiltinToolEvent("image_generation", "completed", call_id=call_id,
+                                data={**data, "path": str(path.resolve())})
 
     def _call(self, item: Item) -> ToolCallPart:
         call_id = item.get("call_id") or item.get("id") or f"call_{len(self.calls)}"
@@ -220,8 +241,8 @@ class _Turn:
                 parts.append(call)
                 if not known:
                     events.append(ToolCallRequested(call))
-            elif kind in ("web_search_call", "code_interpreter_call"):
-                tool = "web_search" if kind == "web_search_call" else "code_interpreter"
+            elif kind in ("web_search_call", "code_interpreter_call", "image_generation_call"):
+                tool = kind.removesuffix("_call")
                 parts.append(BuiltinToolPart(tool, item_id, self.backend, item))
         usage = _usage(self.final.usage)
         events.append(UsageEvent(usage))
@@ -244,6 +265,8 @@ def _started(item: Any) -> list[Event]:
         return [BuiltinToolEvent("web_search", "started", call_id=item.id)]
     if item.type == "code_interpreter_call":
         return [BuiltinToolEvent("code_interpreter", "started", call_id=item.id)]
+    if item.type == "image_generation_call":
+        return [BuiltinToolEvent("image_generation", "started", call_id=item.id)]
     return []
 
 

@@ -1,0 +1,62 @@
+"""Generation flags: ``enable_image_generation`` is the Responses ``image_generation`` tool,
+its image saved under the agent's cwd and reported with its path; the flags a provider has
+no API for are refused with the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import pytest
+
+from agentplug import create_agent, load_config
+from agentplug.core.errors import ConfigError
+from agentplug.core.events import BuiltinToolEvent
+from agentplug.testing import BuiltinSpec, Reply, ResponsesSimulator
+
+import agentplug.plugins.openai.backend  # noqa: F401  (SDK imports off the loop)
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
+
+
+async def test_image_generation_tool_and_the_saved_image(tmp_path):
+    work = tmp_path / "workspace1"
+    spec = BuiltinSpec("image_generation", id="ig_1", query="a cat in space",
+                       image=base64.b64encode(PNG).decode())
+    with ResponsesSimulator(Reply("Here is your cat.", builtins=[spec])) as sim:
+        path = tmp_path / "agent.yaml"
+        path.write_text(f"agent:\n  backend:\n    type: openai\n    model: gpt-4o\n"
+                        f"    api_key: sk-test\n    base_url: {sim.base_url}\n"
+                        f"    cwd: {work}\n    enable_image_generation: true\n")
+        agent = await asyncio.to_thread(create_agent, load_config(path).agents[0])
+        async with agent:
+            events = [e async for e in agent.stream("Draw a cat in space")]
+    assert {"type": "image_generation"} in sim.requests[0].body["tools"]
+    done = [e for e in events if isinstance(e, BuiltinToolEvent) and e.status == "completed"]
+    (event,) = done
+    assert event.tool == "image_generation" and event.call_id == "ig_1"
+    saved = work / "ig_1.png"
+    assert event.data["path"] == str(saved.resolve()) and saved.read_bytes() == PNG
+    assert event.data["revised_prompt"] == "a cat in space"
+    assert [e.status for e in events if isinstance(e, BuiltinToolEvent)] == [
+        "started", "in_progress", "completed"]
+    assert events[-1].text == "Here is your cat."
+
+
+@pytest.mark.parametrize(("backend", "flag", "reason"), [
+    ("openai", "enable_audio_generation", "the Responses API returns no audio"),
+    ("openai", "enable_video_generation", "Videos API"),
+    ("openai", "enable_file_generation", "no file generation tool"),
+    ("claude", "enable_image_generation", "no image generation tool"),
+    ("gemini", "enable_audio_generation", "speech tool"),
+])
+def test_flags_without_a_provider_api_are_refused_with_the_reason(tmp_path, backend, flag,
+                                                                  reason):
+    path = tmp_path / "agent.yaml"
+    path.write_text(f"agent:\n  backend:\n    type: {backend}\n    {flag}: true\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    (issue,) = err.value.issues
+    assert issue.key_path == f"agent.backend.{flag}" and issue.line == 4
+    assert f"not supported by the {backend!r} backend" in issue.message
+    assert reason in issue.message
