@@ -210,17 +210,20 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
             await pool.discard(agent)
             raise
         except Exception as exc:  # opening the agent failed (an MCP server, a session)
+            await pool.discard(agent)
             error, cause = ErrorEvent.from_exception(exc), exc
         except BaseException:
             await pool.discard(agent)
             raise
-        if done is not None:
+        else:  # a failed turn is rolled back and leaves the agent usable
             await pool.give_back(agent, job.system_message)
+        if done is not None:
             break
-        await pool.discard(agent)
         if isinstance(cause, UsageError):
             raise cause
-        if error is None or not error.retryable or attempt > policy.retries:
+        if error is None:
+            error = ErrorEvent("the turn ended without an answer", "BackendError")
+        if not error.retryable or attempt > policy.retries:
             break
         await asyncio.sleep(policy.delay(attempt, cause))
     record: dict[str, Any] = {
@@ -240,10 +243,13 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
     return record
 
 
-def _usage_dict(usage: Usage) -> dict[str, int]:
-    out = dataclasses.asdict(usage)
+def _usage_dict(usage: Usage) -> dict[str, Any]:
+    out = {f.name: getattr(usage, f.name) for f in _USAGE_FIELDS}
     out.pop("cost_usd")
     return out
+
+
+_USAGE_FIELDS = dataclasses.fields(Usage)
 
 
 def _iso(t: float) -> str:

@@ -40,7 +40,7 @@ def wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+        time.sleep(0.05)
 
 
 def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
