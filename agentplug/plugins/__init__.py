@@ -1,0 +1,9 @@
+"""The built-in plugins: one package per backend type, loaded through the same hooks as any
+third-party plugin.
+
+``plugins/<type>/__init__.py`` is the backend's declaration (its params model and
+``BackendSpec``, registered by a ``register_backends`` hook; it imports no SDK) and
+``plugins/<type>/backend.py`` its runtime. Code several backends share is named for what it
+shares: ``agentplug.formats.<wire>`` and ``agentplug.testing.<wire>`` for a wire format, and
+``agentplug.sdk`` for the runtime over provider SDKs (see docs/plugins.md).
+"""
