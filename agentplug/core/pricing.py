@@ -16,7 +16,7 @@ import functools
 import importlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .usage import Usage
 
@@ -36,11 +36,17 @@ class PriceRef:
         return f"{self.provider or '?'}:{self.model or '?'}"
 
 
+@runtime_checkable
+class PriceSource(Protocol):
+    """A backend whose calls are priced by what it runs now (a fallback chain's member)."""
+
+    def price_ref(self) -> PriceRef: ...
+
+
 def price_ref(backend: object) -> PriceRef:
     """The price reference of a backend's next call, read from its declaration."""
-    own = getattr(backend, "price_ref", None)
-    if callable(own):
-        return own()  # type: ignore[no-any-return]
+    if isinstance(backend, PriceSource):
+        return backend.price_ref()
     spec, params = getattr(backend, "spec", None), getattr(backend, "params", None)
     model = getattr(params, "model", None) or getattr(spec, "default_model", None)
     preset = _preset(spec, params)
