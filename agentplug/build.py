@@ -69,7 +69,7 @@ def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
     from .core.errors import ConfigError
 
     try:
-        return load_custom_tools(entries)
+        return load_custom_tools(entries, cwd=config.backend.cwd)
     except CustomToolLoadError as exc:
         key = "custom_tools" if config.backend.custom_tools else "tools"
         raise ConfigError(config.issue((key,), str(exc))) from exc

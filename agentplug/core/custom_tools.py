@@ -236,9 +236,19 @@ def _load_module(entry: CustomToolConfig) -> Any:
     return module
 
 
-def load_custom_tools(entries: list[CustomToolConfig]) -> list[FunctionTool]:
-    """Import each entry's file or module once and wrap its functions as tools.
-    ``path`` must already be resolved (the config loader does it)."""
+# Parameters MassGen fills in itself (never the model): the agent's working directory and
+# the directories the tool may touch. agentplug fills them from the agent's cwd.
+INJECTED = ("agent_cwd", "allowed_paths")
+
+
+def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None
+                      ) -> list[FunctionTool]:
+    """Import each entry's file or module once and wrap its functions as tools; a function
+    taking ``agent_cwd`` / ``allowed_paths`` gets the agent's ``cwd`` there (as MassGen does).
+    A relative ``path`` is resolved against the working directory (the config loader has
+    already resolved those it checked)."""
+    here = str(Path(cwd).expanduser().resolve()) if cwd else str(Path.cwd())
+    injected = {"agent_cwd": here, "allowed_paths": [here]}
     tools: list[FunctionTool] = []
     for entry in entries:
         try:
@@ -252,8 +262,10 @@ def load_custom_tools(entries: list[CustomToolConfig]) -> list[FunctionTool]:
             if not callable(fn):
                 raise CustomToolLoadError(f"{entry.module or entry.path} has no function "
                                           f"{fn_name!r}")
-            tools.append(FunctionTool(_wrap(fn, entry.preset_args), name=name,
-                                      description=desc))
+            params = inspect.signature(fn).parameters
+            preset = {**{k: v for k, v in injected.items() if k in params},
+                      **entry.preset_args}
+            tools.append(FunctionTool(_wrap(fn, preset), name=name, description=desc))
     return tools
 
 

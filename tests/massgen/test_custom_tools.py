@@ -203,3 +203,18 @@ def test_check_does_not_run_the_users_code(tool_dir):
         "raise SystemExit('imported!')\n\ndef f(x: int) -> int:\n    return x\n")
     cfg = load_config(config_with(tool_dir, "- {path: tools/boom.py, function: f}"))
     assert cfg.agents[0].backend.custom_tools[0].function == "f"
+
+
+def test_agent_cwd_and_allowed_paths_are_filled_in_not_asked_for(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from typing import List, Optional\n\n"
+        "async def look(image_path: str, allowed_paths: Optional[List[str]] = None,\n"
+        "               agent_cwd: Optional[str] = None) -> str:\n"
+        '    """Look at an image."""\n'
+        "    return f'{image_path} in {agent_cwd} within {allowed_paths}'\n")
+    work = tmp_path / "work"
+    (tool,) = load_custom_tools([CustomToolConfig(path=str(tmp_path / "t.py"),
+                                                  function="look")], cwd=str(work))
+    assert list(tool.definition.parameters["properties"]) == ["image_path"]
+    out = asyncio.run(tool({"image_path": "a.png"})).as_text
+    assert out == f"a.png in {work.resolve()} within [{str(work.resolve())!r}]"
