@@ -235,3 +235,33 @@ def test_provider_names_follow_the_conventions_list():
     assert provider_name(PriceRef("azure", "gpt-4o"), "azure_openai") == "azure.ai.openai"
     assert provider_name(PriceRef("anthropic", "claude-sonnet-4-5"), "claude") == "anthropic"
     assert provider_name(PriceRef(FREE, "qwen"), "vllm") == "vllm"
+
+
+async def test_the_batch_runners_turns_nest_under_the_span_it_runs_in(exporter, chat_sim,
+                                                                       tmp_path):
+    from agentplug.batch import run_batch
+
+    chat_sim.default = Reply("ok")
+    (tmp_path / "a.yaml").write_text(
+        f"agent:\n  backend: {{type: chatcompletion, model: m, base_url: {chat_sim.base_url}}}\n")
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps({"id": str(i), "prompt": f"task {i}"}) + "\n"
+                             for i in range(4)))
+    with tracing.span("invoke_workflow batch") as batch:
+        stats = await run_batch(tmp_path / "a.yaml", tasks, tmp_path / "out.jsonl",
+                                concurrency=2)
+    assert stats.ok == 4
+    spans = exporter.get_finished_spans()
+    turns = [s for s in spans if s.name == "invoke_agent agent"]
+    chats = [s for s in spans if s.name == "chat m"]
+    assert len(turns) == len(chats) == 4
+    assert all(s.context.trace_id == batch.context.trace_id for s in turns + chats)
+    assert {parent_of(c) for c in chats} == {t.context.span_id for t in turns}
+    # Each turn descends from the batch's span (through a per-task span, once the runner
+    # makes one).
+    by_id = {s.context.span_id: s for s in spans}
+    for turn in turns:
+        up = turn
+        while up.parent is not None and up.parent.span_id != batch.context.span_id:
+            up = by_id[up.parent.span_id]
+        assert up.parent is not None, "a turn outside the batch's trace"
