@@ -140,7 +140,7 @@ class PatternChat:
                                         "is_termination_msg": is_terminate}
         client_cls = None
         if self.manager is not None:
-            client_cls = model_client_for(self.manager, loop)
+            client_cls = model_client_for(self.manager, loop, on_event=sink)
             manager_args["llm_config"] = llm_config_for(client_cls)
         pattern = _pattern(self.pattern, client_cls)(
             initial_agent=by_name[self.initial_agent], agents=speakers, user_agent=user,
@@ -154,7 +154,9 @@ def _pattern(kind: str, client_cls: type | None) -> Any:
     """AG2's pattern class; with an agentplug model for the manager, one whose group chat
     registers that model client with AG2's speaker-selection agent (AG2 creates that agent
     anew for every choice, from the group chat's ``select_speaker_auto_*`` settings)."""
+    from autogen import Agent as AG2Agent
     from autogen.agentchat.group.patterns import AutoPattern, RandomPattern, RoundRobinPattern
+    from autogen.agentchat.groupchat import GroupChat, GroupChatManager
 
     base: Any = {"auto": AutoPattern, "round_robin": RoundRobinPattern,
                  "random": RandomPattern}[kind]
@@ -168,7 +170,15 @@ def _pattern(kind: str, client_cls: type | None) -> Any:
             groupchat = parts[7]
             groupchat.select_speaker_auto_llm_config = llm_config_for(chosen)
             groupchat.select_speaker_auto_model_client_cls = chosen
-            parts[8].register_model_client(chosen)  # the manager names it too
+            manager = parts[8]
+            manager.register_model_client(chosen)  # the manager's config names it too
+            # The manager's reply functions hold a copy of the group chat taken when AG2
+            # built the manager: register them again, so their copies carry these settings.
+            manager.register_reply(AG2Agent, GroupChatManager.run_chat, config=groupchat,
+                                   reset_config=GroupChat.reset)
+            manager.register_reply(AG2Agent, GroupChatManager.a_run_chat, config=groupchat,
+                                   reset_config=GroupChat.reset,
+                                   ignore_async_in_sync_chat=True)
             return parts
 
     return WithAgentplugManager

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.agent import Agent
+from ...core.events import UsageEvent
 from ...core.messages import Message, SystemMessage, UserMessage
 from ...core.usage import Usage
-from ._bridge import run_in_loop
+from ._bridge import EventSink, discard, run_in_loop
 from .messages import content_text, to_messages
 
 
@@ -47,9 +48,11 @@ class _Response:
     cost: float = 0.0
 
 
-def model_client_for(agent: Agent, loop: asyncio.AbstractEventLoop) -> type:
+def model_client_for(agent: Agent, loop: asyncio.AbstractEventLoop, *,
+                     on_event: EventSink = discard) -> type:
     """An AG2 ``ModelClient`` class whose every ``create`` is one turn of ``agent``; its
-    ``__name__`` (unique per agent) is what ``llm_config["model_client_cls"]`` names."""
+    ``__name__`` (unique per agent) is what ``llm_config["model_client_cls"]`` names.
+    ``on_event`` gets each turn's usage (called on ``loop``)."""
     lock = threading.Lock()  # one turn at a time: the agent's history is set per call
 
     class AgentplugModelClient:
@@ -58,7 +61,8 @@ def model_client_for(agent: Agent, loop: asyncio.AbstractEventLoop) -> type:
 
         def create(self, params: dict[str, Any]) -> _Response:
             with lock:
-                text, usage = run_in_loop(loop, _turn(agent, params.get("messages") or []))
+                text, usage = run_in_loop(loop, _turn(agent, params.get("messages") or [],
+                                                      on_event))
             return _Response([_Choice(_Message(text))], self.model, usage,
                              usage.cost_usd or 0.0)
 
@@ -85,7 +89,8 @@ def llm_config_for(client_cls: type) -> dict[str, Any]:
     return {"config_list": [{"model": "agentplug", "model_client_cls": client_cls.__name__}]}
 
 
-async def _turn(agent: Agent, messages: list[dict[str, Any]]) -> tuple[str, Usage]:
+async def _turn(agent: Agent, messages: list[dict[str, Any]], on_event: EventSink
+                ) -> tuple[str, Usage]:
     """One answer to AG2's OpenAI-style messages; AG2 keeps the conversation, not the agent."""
     system = "\n\n".join(content_text(m.get("content")) for m in messages
                          if m.get("role") == "system")
@@ -99,4 +104,5 @@ async def _turn(agent: Agent, messages: list[dict[str, Any]]) -> tuple[str, Usag
         result = await agent.run(last.text if last is not None else "(continue)")
     finally:
         agent.history = []
+    on_event(UsageEvent(result.usage))
     return result.text, result.usage
