@@ -15,6 +15,7 @@ DEFAULT_FILE = "agentplug.yaml"
 _REQUIRED: dict[str, dict[str, Any]] = {
     "ag2": {"agent_config": {"type": "assistant", "name": "assistant"},
             "llm": {"type": "local"}},
+    "ag2_agent": {"llm": {"type": "local"}},
     "fallback": {"backends": [{"type": "openai"}, {"type": "local"}]},
     "lmstudio": {"model": "qwen/qwen3-4b"},
 }

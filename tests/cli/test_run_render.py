@@ -76,3 +76,25 @@ def test_streamed_markdown_prints_each_block_once_and_activity_in_between():
     assert shown.count("Then the tool:") == 1 and "done" in shown and "*done*" not in shown
     assert shown.index("Then the tool:") < shown.index("done")
     assert err.getvalue() == "← lookup: 42\n"
+
+
+def test_ctrl_c_in_a_terminal_keeps_what_arrived_and_exits_130(sim, config):
+    sim.script(Reply("word " * 600, chunk_delay=0.02))
+    child = pexpect.spawn(AGENTPLUG, ["run", "-c", str(config), "long"],
+                          env=keyless_env(TERM="xterm"), encoding="utf-8", timeout=60,
+                          dimensions=(40, 100))
+    child.logfile_read = io.StringIO()
+    try:
+        child.expect("word word word")
+        child.sendintr()
+        child.expect("agentplug: interrupted")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 130
+    text = strip_ansi(child.logfile_read.getvalue())
+    assert "Traceback" not in text
+    # The block being written when Ctrl-C came is printed for good, not wiped with the
+    # live view.
+    before = text[:text.index("agentplug: interrupted")]
+    assert before.rstrip().endswith("word")
