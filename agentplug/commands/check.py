@@ -44,7 +44,7 @@ def check(args: argparse.Namespace) -> int:
         if getattr(args, "massgen", False):
             _massgen_report(args.config, exc.issues)
         return 1
-    for issue in config.warnings:
+    for issue in [*config.warnings, *security_warnings(config.agents)]:
         print(f"warning: {issue}", file=sys.stderr)
     for issue in config.notices:
         print(f"notice: {issue}", file=sys.stderr)
@@ -67,6 +67,19 @@ def security_issues(agents: Any) -> list[Any]:
                         "fix it, or choose a laxer security level if you trust this server")
             for agent in agents for i, server in enumerate(agent.backend.mcp_servers)
             for v in check_server(server)]
+
+
+def security_warnings(agents: Any) -> list[Any]:
+    """Environment variables a server's security level or policy keeps from it."""
+    from ..adapters.mcp.security import withheld
+
+    return [agent.issue(("mcp_servers", i, "env", name),
+                        f"not given to MCP server {server.name!r} (security level "
+                        f"{server.security.level}: it looks like a credential, or the env "
+                        "policy leaves it out)", "list it in security.env.allowed_vars to "
+                        "pass it")
+            for agent in agents for i, server in enumerate(agent.backend.mcp_servers)
+            for name in withheld(server)]
 
 
 def _massgen_report(path: str, rejected: list[Any]) -> None:

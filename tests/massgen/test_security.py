@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 
-from agentplug.adapters.mcp.security import check_server, filtered_env
+from agentplug.adapters.mcp.security import check_server, filtered_env, withheld
 from agentplug.commands.check import check
 from agentplug.core.params import MCPServerConfig
 
@@ -68,9 +68,15 @@ def test_allowed_executables_and_windows_suffixes():
 
 def test_env_rules_and_filtering():
     env = {"GITHUB_TOKEN": "x", "LOG_LEVEL": "INFO", "CMD": "a; rm -rf /"}
-    assert rules(server("strict", env=env)) == {"sensitive environment variable",
-                                                "shell syntax in env value"}
+    assert rules(server("strict", env=env)) == {"shell syntax in env value"}
     assert rules(server("moderate", env=env)) == {"shell syntax in env value"}
+    # a strict server is not given credentials unless they are listed
+    env = {"GITHUB_TOKEN": "x", "LOG_LEVEL": "INFO"}
+    assert filtered_env(server("strict", env=env)) == {"LOG_LEVEL": "INFO"}
+    assert withheld(server("strict", env=env)) == ["GITHUB_TOKEN"]
+    assert filtered_env(server("strict", env=env, security={"env": {
+        "allowed_vars": ["GITHUB_TOKEN", "LOG_LEVEL"]}})) == env
+    assert filtered_env(server("moderate", env=env)) == env
     s = server("strict", env=env, security={"env": {"mode": "allowlist",
                                                    "allowed_vars": ["LOG_LEVEL"]}})
     assert filtered_env(s) == {"LOG_LEVEL": "INFO"} and rules(s) == set()

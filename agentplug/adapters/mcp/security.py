@@ -18,7 +18,7 @@ relative command path  refused   allowed   allowed
 ``..`` in command/args refused   refused   allowed
 command not on PATH    refused   allowed   allowed
   (run time only)
-sensitive env names    refused   allowed   allowed
+sensitive env names    withheld  given     given
   (*TOKEN*, *KEY*, ...)
 shell syntax in env    refused   refused   allowed
   values
@@ -30,8 +30,10 @@ dangerous ports        refused   refused   refused
 =====================  ========  ========  ==========
 
 ``allowed_executables`` and ``allowed_hostnames``, when given, are exact allowlists at every
-level; ``env.mode`` ``allowlist`` / ``denylist`` filters which ``env`` entries the server gets
-(``filtered_env``). ``resolve_dns`` resolves the host and checks every address (run time).
+level; ``env.mode`` ``allowlist`` / ``denylist`` filters which ``env`` entries the server gets,
+and a strict server is not given credential-looking variables unless they are listed in
+``env.allowed_vars`` (``filtered_env``; ``withheld`` names them for a warning).
+``resolve_dns`` resolves the host and checks every address (run time).
 """
 
 from __future__ import annotations
@@ -151,7 +153,6 @@ def _check_stdio(server: MCPServerConfig, sec: MCPSecurity, run_time: bool) -> l
 def _check_env(server: MCPServerConfig, sec: MCPSecurity) -> list[Violation]:
     level, out = sec.level, []
     policy = sec.env
-    allowed = set(policy.allowed_vars) if policy else set()
     for name, value in filtered_env(server).items():
         key = f"env.{name}"
         if policy and len(name) > policy.max_key_length:
@@ -160,11 +161,6 @@ def _check_env(server: MCPServerConfig, sec: MCPSecurity) -> list[Violation]:
         if policy and len(value) > policy.max_value_length:
             out.append(Violation(key, "env value length", level, f"{name}'s value is longer "
                                                                  f"than {policy.max_value_length}"))
-        if level == "strict" and name not in allowed and any(
-                fnmatchcase(name.upper(), p) for p in _SENSITIVE):
-            out.append(Violation(key, "sensitive environment variable", level,
-                                 f"{name} looks like a credential: strict servers get none "
-                                 "(list it in security.env.allowed_vars to allow it)"))
         if level != "permissive" and (_ENV_VALUE_SHELL.search(value) or _CONTROL.search(value)):
             out.append(Violation(key, "shell syntax in env value", level,
                                  f"{name}'s value holds shell syntax or control characters"))
@@ -172,13 +168,27 @@ def _check_env(server: MCPServerConfig, sec: MCPSecurity) -> list[Violation]:
 
 
 def filtered_env(server: MCPServerConfig) -> dict[str, str]:
-    """The ``env`` entries the server is given under its ``security.env`` policy."""
-    policy = server.security.env if server.security else None
-    if policy is None:
+    """The ``env`` entries the server is given under its security level and policy."""
+    sec = server.security
+    if sec is None:
         return dict(server.env)
-    if policy.mode == "allowlist":
-        return {k: v for k, v in server.env.items() if k in policy.allowed_vars}
-    return {k: v for k, v in server.env.items() if k not in policy.denied_vars}
+    policy = sec.env
+    env = dict(server.env)
+    if policy is not None and policy.mode == "allowlist":
+        return {k: v for k, v in env.items() if k in policy.allowed_vars}
+    if policy is not None:
+        env = {k: v for k, v in env.items() if k not in policy.denied_vars}
+    if sec.level == "strict":
+        allowed = set(policy.allowed_vars) if policy else set()
+        env = {k: v for k, v in env.items() if k in allowed or not any(
+            fnmatchcase(k.upper(), p) for p in _SENSITIVE)}
+    return env
+
+
+def withheld(server: MCPServerConfig) -> list[str]:
+    """The ``env`` names written in the config that the server is not given."""
+    kept = filtered_env(server)
+    return [k for k in server.env if k not in kept]
 
 
 def _check_url(url: str, sec: MCPSecurity, run_time: bool) -> list[Violation]:
@@ -258,7 +268,7 @@ def enforce(agent: AgentConfig) -> None:
     if issues:
         raise ConfigError(issues)
     for server in agent.backend.mcp_servers:
-        if server.security is not None and server.security.env is not None:
+        if server.security is not None:
             keep = filtered_env(server)
             for name in [k for k in server.env if k not in keep]:
                 del server.env[name]
