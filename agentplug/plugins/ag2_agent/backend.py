@@ -37,7 +37,7 @@ class AG2AgentBackend(BaseBackend):
     async def open(self) -> None:
         if self._opened:
             return
-        require("ag2", "ag2")
+        await asyncio.to_thread(require, "ag2", "ag2")  # a slow first import: off the loop
         from ...adapters.ag2.v1 import AgentplugModel
 
         self._opened = True
