@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -86,3 +88,23 @@ def config_text(base_url: str, **backend: Any) -> str:
             f"      model: sim-model\n      base_url: {base_url}\n{extra}"
             f"  - id: other\n    system_message: You are the other agent.\n"
             f"    backend: {{type: chatcompletion, model: other-model, base_url: {base_url}}}\n")
+
+
+AGENTPLUG = str(Path(sys.executable).parent / "agentplug")
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``agentplug batch ARGS`` in a child process, to completion."""
+    return subprocess.run([AGENTPLUG, "batch", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def max_in_window(times: list[float], period: float) -> int:
+    """The most requests that arrived within any ``period`` seconds."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - period:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best

@@ -108,10 +108,12 @@ async def test_duplicate_ids_are_an_error_before_anything_runs(tmp_path, sim, co
     ('not json', ":1: not a JSON object"),
     ('{"id": "1", "prompt": "x", "attachments": [{"path": "missing.png"}]}',
      "attachments.0: file not found"),
+    (None, "task file not found"),
 ])
 async def test_bad_task_lines_name_file_line_and_key(tmp_path, sim, config, line, message):
     tasks = tmp_path / "tasks.jsonl"
-    tasks.write_text(line + "\n")
+    if line is not None:
+        tasks.write_text(line + "\n")
     with pytest.raises(ConfigError, match="tasks.jsonl") as err:
         await run_batch(config, tasks, tmp_path / "out.jsonl")
     assert message in str(err.value)

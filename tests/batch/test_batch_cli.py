@@ -6,27 +6,21 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from batch_support import BatchSim, config_text, read_results, refused, write_tasks
-
-AGENTPLUG = str(Path(sys.executable).parent / "agentplug")
-
+from batch_support import (
+    AGENTPLUG, BatchSim, config_text, read_results, refused, run_cli, write_tasks,
+)
 
 def start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([AGENTPLUG, "batch", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([AGENTPLUG, "batch", *args], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def lines_in(path: Path) -> int:
@@ -70,7 +64,8 @@ def test_kill_9_at_a_random_point_then_rerun_gives_every_id_exactly_once(tmp_pat
         assert kill_at <= len(partial) < n
         assert len({r["id"] for r in partial}) == len(partial)
 
-        again = run("-c", str(config), str(tasks), "-o", str(out), "-j", "16")
+        again = run_cli("-c", str(config), str(tasks), "-o", str(out), "-j", "16",
+                        "--progress-interval", "0.5")
         assert again.returncode == 1, again.stderr  # some tasks failed (and are recorded)
     results = read_results(out)
     ids = [r["id"] for r in results]
@@ -79,8 +74,14 @@ def test_kill_9_at_a_random_point_then_rerun_gives_every_id_exactly_once(tmp_pat
     failed = {r["id"] for r in results if r["status"] == "failed"}
     assert failed == {str(i) for i in range(n) if refused(str(i))}
     assert all(r["error"]["status"] == 400 for r in results if r["status"] == "failed")
-    assert f"{len(partial)} already done" in again.stderr
+    # not a terminal: plain progress lines, then the summary
+    assert f"batch: {n} tasks, {len(partial)} already done, {n - len(partial)} to run" \
+        in again.stderr
+    assert re.search(r"batch: \d+/1000 done, \d+ ok, \d+ failed, \d+ running, \d+ tokens, "
+                     r"[\d.]+ tasks/s", again.stderr)
     left = sum(1 for r in results[len(partial):] if r["status"] == "failed")
+    assert f"batch: {n - len(partial) - left} ok, {left} failed, {len(partial)} already " \
+        "done, 0 not run, of 1000 tasks" in again.stderr
     assert f"failures: {left} ProviderError" in again.stderr
     assert "task time: p50" in again.stderr
 
@@ -102,7 +103,7 @@ def test_ctrl_c_lets_running_tasks_finish_and_a_rerun_completes(tmp_path):
         assert len(done) == len(sim.arrivals) >= started and len(done) < 16
         assert all(r["status"] == "ok" for r in done)
 
-        again = run("-c", str(config), str(tasks), "-o", str(out), "-j", "8")
+        again = run_cli("-c", str(config), str(tasks), "-o", str(out), "-j", "8")
         assert again.returncode == 0, again.stderr
     ids = [r["id"] for r in read_results(out)]
     assert sorted(ids, key=int) == [str(i) for i in range(16)]
@@ -123,17 +124,6 @@ def test_ctrl_c_twice_cancels_running_tasks_without_a_line(tmp_path):
         assert code == 130 and time.monotonic() - t0 < 8, err
         assert "cancelling running tasks" in err
     assert out.read_text() == ""
-
-
-def test_plain_progress_lines_and_exit_code_when_not_a_terminal(tmp_path, sim, config):
-    tasks = write_tasks(tmp_path / "tasks.jsonl", 5)
-    out = run("-c", str(config), str(tasks), "-o", str(tmp_path / "r.jsonl"),
-              "--progress-interval", "0")
-    assert out.returncode == 0, out.stderr
-    assert "batch: 5 tasks, 0 already done, 5 to run" in out.stderr
-    assert "batch: 5 ok, 0 failed, 0 already done, 0 not run, of 5 tasks" in out.stderr
-    assert "usage: 50 in, 25 out tokens" in out.stderr
-    assert out.stdout == ""
 
 
 def test_live_progress_bar_on_a_terminal(tmp_path, sim, config):
@@ -159,11 +149,9 @@ def test_config_and_rate_limit_errors_are_located(tmp_path, sim, config):
     tasks = write_tasks(tmp_path / "tasks.jsonl", 2)
     limits = tmp_path / "rate_limits.yaml"
     limits.write_text("chatcompletion:\n  sim-model:\n    rpm: 10\n    rqm: 5\n")
-    out = run("-c", str(config), str(tasks), "-o", str(tmp_path / "r.jsonl"),
+    out = run_cli("-c", str(config), str(tasks), "-o", str(tmp_path / "r.jsonl"),
               "--rate-limits", str(limits))
     assert out.returncode == 1
     assert f"{limits}:4: chatcompletion.sim-model.rqm: unknown key" in out.stderr
     assert "known keys: rpm, tpm, rpd, tpd" in out.stderr
-    missing = run("-c", str(config), str(tmp_path / "nope.jsonl"), "-o", "x.jsonl")
-    assert missing.returncode == 1 and "task file not found" in missing.stderr
     assert not sim.requests

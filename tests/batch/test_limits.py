@@ -7,7 +7,7 @@ import pytest
 from agentplug import ConfigError
 from agentplug.batch import RateLimit, RateLimits, parse_rate_limits, run_batch
 from agentplug.batch.limits import LimitKey, WindowLimiter
-from batch_support import BatchSim, write_tasks
+from batch_support import BatchSim, max_in_window, write_tasks
 
 # massgen/configs/rate_limits/rate_limits.yaml as MassGen ships it (comments trimmed)
 MASSGEN = """\
@@ -111,16 +111,6 @@ def test_token_reservations_are_settled_to_the_real_count():
     assert limiter.try_acquire("p", "m")[0] == 60  # not one more until the first leaves
     clock.now += 60
     assert limiter.try_acquire("p", "m")[0] == 0
-
-
-def max_in_window(times: list[float], period: float) -> int:
-    times = sorted(times)
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - period:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def test_request_limit_holds_in_the_simulators_request_log(tmp_path):

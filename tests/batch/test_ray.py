@@ -16,9 +16,7 @@ import pytest
 from agentplug.batch import Batch, RateLimit
 from agentplug.batch.ray_driver import RayExecutor
 from agentplug import load_config
-from batch_support import BatchSim, config_text, read_results, write_tasks
-from test_cli import run as run_cli
-from test_limits import max_in_window
+from batch_support import BatchSim, config_text, max_in_window, read_results, run_cli, write_tasks
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(240)]
 ray = pytest.importorskip("ray")
