@@ -259,6 +259,8 @@ class BackendParams(CommandLineParams):
     enable_audio_generation: bool = False
     enable_video_generation: bool = False
     enable_file_generation: bool = False
+    fast_stream: bool = Field(True, description="decode the stream off the wire, not through "
+                              "the SDK's models (docs/performance.md)")
 
     @field_validator("mcp_servers", mode="before")
     @classmethod

@@ -5,6 +5,10 @@
 - **Client**: built off the event loop on ``open`` and cached per loop and settings.
 - **Errors**: the SDK's own rules (``error_rules``) in front of the transport table.
 - **Stream loop**: ``build_request`` → ``open_stream`` → each item fed to a turn → ``finish``.
+  A turn is fed plain JSON dicts, the wire's own shapes. By default they are decoded straight
+  off the SDK's raw HTTP response (``agentplug.sdk.wire``), never built into the SDK's
+  models; ``fast_stream: false`` reads the SDK's stream instead, each model turned back into
+  its dict (``sdk_dicts``), so both paths feed the turn the same items.
 
 A backend overrides only what its provider does differently: Gemini's client settings,
 Azure's endpoint, Anthropic's pause-and-continue loop, Grok's citations.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -38,7 +42,7 @@ def is_local(url: str | None) -> bool:
 
 
 class Turn(Protocol):
-    """One model call's state: SDK stream items in, agentplug events out."""
+    """One model call's state: stream items (JSON dicts) in, agentplug events out."""
 
     url: str
 
@@ -118,6 +122,11 @@ class SDKBackend(BaseBackend):
         return map_error(exc, url, self.error_rules())
 
     # stream loop -------------------------------------------------------------------------
+    @property
+    def fast_stream(self) -> bool:
+        """Decode the stream off the wire (the default) rather than through the SDK's models."""
+        return bool(getattr(self.params, "fast_stream", True))
+
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                       ) -> dict[str, Any]:
         raise NotImplementedError
@@ -127,7 +136,7 @@ class SDKBackend(BaseBackend):
 
     async def open_stream(self, client: Any, request: dict[str, Any]
                           ) -> AbstractAsyncContextManager[AsyncIterator[Any]]:
-        """Send the request; the SDK's stream, closed when the call is left (even early)."""
+        """Send the request; its stream of items, closed when the call is left (even early)."""
         raise NotImplementedError
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
@@ -150,3 +159,17 @@ class SDKBackend(BaseBackend):
                         yield event
         except Exception as exc:
             raise self.map_error(exc, turn.url) from exc
+
+
+@asynccontextmanager
+async def sdk_dicts(stream: AbstractAsyncContextManager[Any], to_dict: Callable[[Any], Any]
+                    ) -> AsyncIterator[AsyncIterator[Any]]:
+    """The SDK's stream with each model as its JSON dict (what the fast path decodes); items
+    the SDK left unbuilt (it passes through what it cannot type) pass through as they are."""
+    async with stream as items:
+        yield (to_dict(item) if hasattr(item, "model_dump") else item async for item in items)
+
+
+def openai_dict(model: Any) -> Any:
+    """An openai / anthropic model as the JSON it was built from (unset fields left out)."""
+    return model.to_dict(warnings=False)

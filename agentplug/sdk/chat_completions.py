@@ -14,10 +14,11 @@ from agentplug.core.messages import AssistantMessage, Message, ReasoningPart, Te
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import chat_completions as fmt
-from .backend import KeyNeed, SDKBackend
+from .backend import KeyNeed, SDKBackend, openai_dict, sdk_dicts
 from .compat_params import CompatParams
 from .errors import ErrorRule
 from .openai_sdk import openai_error, openai_module
+from .wire import openai_stream
 
 _OPTIONS = ("temperature", "max_tokens", "top_p", "stop", "seed", "presence_penalty",
             "frequency_penalty")
@@ -77,12 +78,15 @@ class ChatCompletionsBackend(SDKBackend):
         return _Turn(url, self.name)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
-        return await client.chat.completions.create(**request)
+        if self.fast_stream:
+            return openai_stream(client.chat.completions.with_streaming_response.create(
+                **request))
+        return sdk_dicts(await client.chat.completions.create(**request), openai_dict)
 
 
 @dataclass(slots=True)
 class _Turn:
-    """One streamed completion, accumulated chunk by chunk."""
+    """One streamed completion, accumulated chunk by chunk (each chunk its JSON dict)."""
 
     url: str
     provider: str
@@ -93,28 +97,29 @@ class _Turn:
     usage: Usage = field(default_factory=lambda: Usage(requests=1))
 
     def feed(self, chunk: Any) -> Iterator[Event]:
-        if chunk.usage is not None:
-            self.usage = _usage(chunk.usage)
-        for choice in chunk.choices:
-            if choice.delta is not None:
-                yield from self._delta(choice.delta)
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
+        if (usage := chunk.get("usage")) is not None:
+            self.usage = _usage(usage)
+        for choice in chunk.get("choices") or ():
+            if (delta := choice.get("delta")) is not None:
+                yield from self._delta(delta)
+            if reason := choice.get("finish_reason"):
+                self.finish_reason = reason
 
     def _delta(self, delta: Any) -> Iterator[Event]:
-        if piece := _reasoning(delta):
+        piece = delta.get("reasoning_content") or delta.get("reasoning")
+        if piece and isinstance(piece, str):
             self.reasoning.append(piece)
             yield ReasoningDelta(piece)
-        if delta.content:
-            self.text.append(delta.content)
-            yield TextDelta(delta.content)
-        for tc in delta.tool_calls or ():
-            pending = self.calls.setdefault(tc.index, _PendingCall())
-            pending.id = tc.id or pending.id
-            if tc.function is not None:
-                pending.name += tc.function.name or ""
-                if tc.function.arguments:
-                    pending.arguments.append(tc.function.arguments)
+        if content := delta.get("content"):
+            self.text.append(content)
+            yield TextDelta(content)
+        for tc in delta.get("tool_calls") or ():
+            pending = self.calls.setdefault(tc.get("index"), _PendingCall())
+            pending.id = tc.get("id") or pending.id
+            if (function := tc.get("function")) is not None:
+                pending.name += function.get("name") or ""
+                if arguments := function.get("arguments"):
+                    pending.arguments.append(arguments)
 
     def finish(self) -> Iterator[Event]:
         if self.finish_reason is None:
@@ -138,21 +143,13 @@ class _Turn:
         yield Done(AssistantMessage(parts, provider=provider), stop, self.usage)  # type: ignore[arg-type]
 
 
-def _reasoning(delta: Any) -> str | None:
-    extra = delta.model_extra or {}
-    value = extra.get("reasoning_content") or extra.get("reasoning")
-    return value if isinstance(value, str) and value else None
-
-
 def _usage(u: Any) -> Usage:
-    prompt_details = getattr(u, "prompt_tokens_details", None)
-    completion_details = getattr(u, "completion_tokens_details", None)
-    cost = (u.model_extra or {}).get("cost")
+    cost = u.get("cost")
     return Usage(
-        input_tokens=u.prompt_tokens or 0,
-        output_tokens=u.completion_tokens or 0,
-        cached_tokens=getattr(prompt_details, "cached_tokens", 0) or 0,
-        reasoning_tokens=getattr(completion_details, "reasoning_tokens", 0) or 0,
+        input_tokens=u.get("prompt_tokens") or 0,
+        output_tokens=u.get("completion_tokens") or 0,
+        cached_tokens=(u.get("prompt_tokens_details") or {}).get("cached_tokens") or 0,
+        reasoning_tokens=(u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
         requests=1,
         cost_usd=float(cost) if isinstance(cost, (int, float)) else None,
     )
