@@ -146,13 +146,14 @@ class Batch:
         if j < 1:
             raise ConfigError(ConfigIssue("", f"concurrency must be at least 1, got {j}"))
         journal = Journal(self.output, fsync=self.fsync)
-        await asyncio.to_thread(journal.open)
         executor = self.executor or LocalExecutor(
             self.agents, WindowLimiter(self.limits) if self.limits else None, self.policy,
             events=self.events, max_idle=max(j, 8))
         self._wake = asyncio.Event()
         self.stats.total = scan.total
+        ticker: asyncio.Task[None] | None = None
         try:
+            await asyncio.to_thread(journal.open)
             self.stats.skipped = len(scan.ids & journal.done)
             await executor.open()
             # A cluster's capacity is its nodes times the tasks each runs at once.
@@ -164,7 +165,7 @@ class Batch:
             await self._feed(journal, executor, j)
             await self._drain()
         finally:
-            if self.reporter:
+            if ticker is not None:
                 ticker.cancel()
             for task in self._running:
                 task.cancel()

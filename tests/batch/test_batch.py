@@ -193,3 +193,20 @@ def load_config_for(tmp_path, sim):
     path.write_text(
         f"agent:\n  backend: {{type: chatcompletion, model: m, base_url: {sim.base_url}}}\n")
     return load_config(path)
+
+
+def test_default_concurrency_comes_from_the_backend_declaration():
+    from agentplug import parse_config
+    from agentplug.batch.runner import (
+        STATEFUL_CONCURRENCY, STATELESS_CONCURRENCY, agents_of, default_concurrency,
+    )
+
+    config = parse_config("agents:\n"
+                          "  - {id: api, backend: {type: chatcompletion, model: m, "
+                          "base_url: 'http://127.0.0.1:9/v1'}}\n"
+                          "  - {id: session, backend: {type: claude_code}}\n")
+    agents, first = agents_of(config)
+    assert first == "api"
+    assert default_concurrency(agents, {"api"}) == STATELESS_CONCURRENCY == 16
+    # a Claude Code session is a process of ~200 MB: a batch that uses one runs few at once
+    assert default_concurrency(agents, {"api", "session"}) == STATEFUL_CONCURRENCY == 2
