@@ -85,7 +85,7 @@ class GrokSearchBackend(OpenAIResponsesBackend):
             sourced = sourced or bool(getattr(out, "sources", None))
             yield out
         final_events = turn.finish()
-        citations = (getattr(turn.final, "model_extra", None) or {}).get("citations") or []
+        citations = (turn.final or {}).get("citations") or []
         urls = [c if isinstance(c, str) else c.get("url") for c in citations]
         if not sourced and any(urls):
             yield BuiltinToolEvent("web_search", "completed", name="citations",

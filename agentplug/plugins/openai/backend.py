@@ -20,9 +20,10 @@ from agentplug.core.messages import (
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import responses as fmt
-from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.openai_sdk import openai_error, openai_module, stream_event_error
+from agentplug.sdk.wire import openai_stream
 from . import OpenAIParams
 
 Item = dict[str, Any]
@@ -85,7 +86,9 @@ class OpenAIResponsesBackend(SDKBackend):
         return _Turn(self.name, url, images_dir=self.params.cwd)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
-        return await client.responses.create(**request)
+        if self.fast_stream:
+            return openai_stream(client.responses.with_streaming_response.create(**request))
+        return sdk_dicts(await client.responses.create(**request), openai_dict)
 
 
 @functools.cache
@@ -105,7 +108,8 @@ def _load_sdk() -> None:
 
 
 class _Turn:
-    """Accumulates one streamed response into events and the final message."""
+    """Accumulates one streamed response (its events as JSON dicts) into events and the final
+    message."""
 
     def __init__(self, backend: str, url: str, images_dir: str | None = None) -> None:
         self.backend, self.url = backend, url
@@ -115,42 +119,45 @@ class _Turn:
         self.items: dict[int, Item] = {}
         self.calls: dict[str, ToolCallPart] = {}
         self.last_search: str | None = None
-        self.final: Any = None
+        self.final: Item | None = None  # the response of response.completed / .incomplete
 
     def _reasoning_delta(self, item_id: str, text: str) -> ReasoningDelta:
         self.reasoning[item_id] = self.reasoning.get(item_id, "") + text
         return ReasoningDelta(text)
 
     def feed(self, event: Any) -> list[Event]:
-        kind = event.type
+        kind = event.get("type")
         if kind in ("response.output_text.delta", "response.refusal.delta"):
-            self.text[event.item_id] = self.text.get(event.item_id, "") + event.delta
-            return [TextDelta(event.delta)] if event.delta else []
+            item_id, delta = event.get("item_id"), event.get("delta")
+            self.text[item_id] = self.text.get(item_id, "") + delta
+            return [TextDelta(delta)] if delta else []
         if kind == "response.reasoning_summary_text.delta":
-            return [self._reasoning_delta(event.item_id, event.delta)] if event.delta else []
+            delta = event.get("delta")
+            return [self._reasoning_delta(event.get("item_id"), delta)] if delta else []
         if kind == "response.reasoning_summary_part.added" and any(self.reasoning.values()):
             # Summary parts are paragraphs: keep them apart in the joined reasoning text.
-            return [self._reasoning_delta(event.item_id, "\n\n")]
+            return [self._reasoning_delta(event.get("item_id"), "\n\n")]
         if kind == "response.output_item.added":
-            return _started(event.item)
+            return _started(event.get("item") or {})
         if kind == "response.web_search_call.searching":
-            return [BuiltinToolEvent("web_search", "in_progress", call_id=event.item_id)]
+            return [BuiltinToolEvent("web_search", "in_progress", call_id=event.get("item_id"))]
         if kind == "response.code_interpreter_call.interpreting":
-            return [BuiltinToolEvent("code_interpreter", "in_progress", call_id=event.item_id)]
+            return [BuiltinToolEvent("code_interpreter", "in_progress",
+                                     call_id=event.get("item_id"))]
         if kind == "response.image_generation_call.generating":
-            return [BuiltinToolEvent("image_generation", "in_progress", call_id=event.item_id)]
+            return [BuiltinToolEvent("image_generation", "in_progress",
+                                     call_id=event.get("item_id"))]
         if kind == "response.output_item.done":
-            item = event.item.to_dict(warnings=False)
-            self.items[event.output_index] = item
+            item = event.get("item") or {}
+            self.items[event.get("output_index")] = item
             return self._item_done(item)
         if kind in ("response.completed", "response.incomplete"):
-            self.final = event.response
+            self.final = event.get("response")
         elif kind == "response.failed":
-            error = event.response.error
-            raise stream_event_error(getattr(error, "code", None),
-                                     getattr(error, "message", None), self.url)
+            error = (event.get("response") or {}).get("error") or {}
+            raise stream_event_error(error.get("code"), error.get("message"), self.url)
         elif kind == "error":
-            raise stream_event_error(event.code, event.message, self.url)
+            raise stream_event_error(event.get("code"), event.get("message"), self.url)
         return []
 
     def _item_done(self, item: Item) -> list[Event]:
@@ -212,7 +219,8 @@ class _Turn:
     def finish(self) -> list[Event]:
         if self.final is None:
             raise StreamError(f"the stream from {self.url} ended before response.completed")
-        final_output = [o.to_dict(warnings=False) for o in self.final.output or []]
+        final = self.final
+        final_output = list(final.get("output") or [])
         items = final_output or [self.items[i] for i in sorted(self.items)]
         events: list[Event] = []
         parts: list[Part] = []
@@ -244,29 +252,26 @@ class _Turn:
             elif kind in ("web_search_call", "code_interpreter_call", "image_generation_call"):
                 tool = kind.removesuffix("_call")
                 parts.append(BuiltinToolPart(tool, item_id, self.backend, item))
-        usage = _usage(self.final.usage)
+        usage = _usage(final.get("usage"))
         events.append(UsageEvent(usage))
         message = AssistantMessage(parts, provider=self.backend,
-                                   provider_data={"output": items, "response_id": self.final.id})
-        events.append(Done(message, self._stop(message, refused), usage))
+                                   provider_data={"output": items, "response_id": final.get("id")})
+        events.append(Done(message, self._stop(final, message, refused), usage))
         return events
 
-    def _stop(self, message: AssistantMessage, refused: bool) -> Any:
-        details = self.final.incomplete_details
-        if self.final.status == "incomplete" and details is not None:
-            return _INCOMPLETE.get(details.reason or "", "max_tokens")
+    def _stop(self, final: Item, message: AssistantMessage, refused: bool) -> Any:
+        details = final.get("incomplete_details")
+        if final.get("status") == "incomplete" and details is not None:
+            return _INCOMPLETE.get(details.get("reason") or "", "max_tokens")
         if message.tool_calls:
             return "tool_calls"
         return "refusal" if refused else "end_turn"
 
 
-def _started(item: Any) -> list[Event]:
-    if item.type == "web_search_call":
-        return [BuiltinToolEvent("web_search", "started", call_id=item.id)]
-    if item.type == "code_interpreter_call":
-        return [BuiltinToolEvent("code_interpreter", "started", call_id=item.id)]
-    if item.type == "image_generation_call":
-        return [BuiltinToolEvent("image_generation", "started", call_id=item.id)]
+def _started(item: Item) -> list[Event]:
+    kind = item.get("type")
+    if kind in ("web_search_call", "code_interpreter_call", "image_generation_call"):
+        return [BuiltinToolEvent(kind.removesuffix("_call"), "started", call_id=item.get("id"))]
     return []
 
 
@@ -274,13 +279,13 @@ def _status(item: Item) -> Any:
     return "failed" if item.get("status") in ("failed", "incomplete") else "completed"
 
 
-def _usage(u: Any) -> Usage:
+def _usage(u: Item | None) -> Usage:
     if u is None:
         return Usage(requests=1)
     return Usage(
-        input_tokens=u.input_tokens or 0,
-        output_tokens=u.output_tokens or 0,
-        cached_tokens=getattr(u.input_tokens_details, "cached_tokens", 0) or 0,
-        reasoning_tokens=getattr(u.output_tokens_details, "reasoning_tokens", 0) or 0,
+        input_tokens=u.get("input_tokens") or 0,
+        output_tokens=u.get("output_tokens") or 0,
+        cached_tokens=(u.get("input_tokens_details") or {}).get("cached_tokens") or 0,
+        reasoning_tokens=(u.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
         requests=1,
     )
