@@ -55,15 +55,11 @@ def price_ref(backend: object) -> PriceRef:
 
 
 def _preset(spec: Any, params: Any) -> Any:
-    presets = getattr(spec, "presets", None) or {}
+    if spec is None:
+        return None
     name = getattr(params, "provider", None)
-    if isinstance(name, str) and name in presets:
-        return presets[name]
-    base_url = (getattr(params, "base_url", None) or "").rstrip("/")
-    for preset in presets.values():
-        if base_url and base_url.startswith(preset.base_url.rstrip("/")):
-            return preset
-    return None
+    return spec.preset_for(name if isinstance(name, str) else None,
+                           getattr(params, "base_url", None))
 
 
 def price(usage: Usage, ref: PriceRef) -> Usage:

@@ -100,6 +100,17 @@ class BackendSpec:
     def create(self, params: BackendParams) -> Backend:
         return self.load_factory()(params, self)
 
+    def preset_for(self, provider: str | None, base_url: str | None) -> Preset | None:
+        """The preset a config names (``provider:``) or whose URL its ``base_url`` starts with."""
+        if provider:
+            return self.presets.get(provider)
+        url = (base_url or "").rstrip("/")
+        if url:
+            for preset in self.presets.values():
+                if url.startswith(preset.base_url.rstrip("/")):
+                    return preset
+        return None
+
     def installed(self) -> bool:
         """Whether the SDK modules this backend needs can be found (nothing is imported)."""
         return all(_findable(m) for m in self.sdk_modules)

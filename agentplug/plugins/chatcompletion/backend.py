@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
+from agentplug.core.registry import Preset
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 
 from . import ChatCompletionParams
@@ -16,10 +15,8 @@ class GenericChatBackend(ChatCompletionsBackend):
 
     params: ChatCompletionParams
 
-    def _preset(self) -> Any:
-        p = self.params
-        return self.spec.presets.get(p.provider) if p.provider else preset_for_url(
-            self.spec, p.base_url)
+    def _preset(self) -> Preset | None:
+        return self.spec.preset_for(self.params.provider, self.params.base_url)
 
     def base_url(self) -> str | None:
         preset = self._preset()
@@ -29,12 +26,3 @@ class GenericChatBackend(ChatCompletionsBackend):
     def key_env_vars(self) -> Sequence[str]:
         preset = self._preset()
         return (preset.env_var,) if preset and preset.env_var else ("OPENAI_API_KEY",)
-
-
-def preset_for_url(spec: Any, base_url: str | None) -> Any:
-    if not base_url:
-        return None
-    for preset in spec.presets.values():
-        if base_url.rstrip("/").startswith(preset.base_url.rstrip("/")):
-            return preset
-    return None

@@ -41,6 +41,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         extra="openai",
         sdk_modules=("openai",),
         auto_rank=50,
+        pricing="zai",
         default_model=DEFAULT_MODEL,
         models=MODELS,
     ))
