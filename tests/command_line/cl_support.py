@@ -63,3 +63,13 @@ def docker(host: str, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=60)
 
 
+
+
+def claude_code_env(home: Path) -> dict[str, str]:
+    """The Claude Code CLI fully offline, with its own HOME and config (see FACTS.md)."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "config"),
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
+    if os.geteuid() == 0:
+        env["IS_SANDBOX"] = "1"  # bypassPermissions refuses to run as root otherwise
+    return env
