@@ -59,6 +59,12 @@ class ToolsetRef(BaseModel):
         return dict(self.model_extra or {})
 
 
+class _AgentFilesystem(StrictModel):
+    """MassGen's agent-level ``filesystem:``; its ``cwd`` is the backend's ``cwd``."""
+
+    cwd: str | None = None
+
+
 class _AgentFields(StrictModel):
     """An agent entry's own keys (the backend is validated by its plugin's params model).
     Add new agent-level keys here: the loader accepts exactly these."""
@@ -69,6 +75,7 @@ class _AgentFields(StrictModel):
     backend: Any = None
     system_message: str | None = None
     append_system_prompt: str | None = None  # MassGen's: added after system_message
+    filesystem: _AgentFilesystem | None = None  # MassGen's: `cwd` may be given here
     max_tool_rounds: int = Field(10, ge=0, le=1000)
     toolsets: list[ToolsetRef] = Field(default_factory=list)
 
@@ -423,6 +430,11 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
     except UnknownBackendError as exc:
         issues.append(loc.issue((*bpath, "type"), str(exc)))
         return None
+    if fields is not None and fields.filesystem is not None and fields.filesystem.cwd:
+        if backend.get("cwd") not in (None, fields.filesystem.cwd):
+            issues.append(loc.issue((*path, "filesystem", "cwd"), "contradicts backend.cwd",
+                                    "give the working directory once"))
+        backend = {**backend, "cwd": fields.filesystem.cwd}
     params = validate_params(spec, backend, bpath, loc, issues)
     if fields is not None:
         _check_toolsets(fields.toolsets, (*path, "toolsets"), loc, issues)

@@ -138,3 +138,18 @@ agent:
 """))
     create_agent(config.agents[0])
     assert dict(config.agents[0].backend.mcp_servers[0].env) == {"LOG_LEVEL": "INFO"}
+
+
+def test_agent_level_filesystem_cwd_is_the_backends_cwd(tmp_path):
+    config = load_config(write(tmp_path, """\
+agents:
+  - id: a
+    backend: {type: gemini}
+    filesystem: {cwd: workspace1}
+"""))
+    assert config.agents[0].backend.cwd == "workspace1"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "agent:\n  backend: {type: gemini, cwd: other}\n"
+                                    "  filesystem: {cwd: workspace2}\n"))
+    (issue,) = err.value.issues
+    assert issue.key_path == "agent.filesystem.cwd" and "contradicts backend.cwd" in issue.message
