@@ -133,9 +133,9 @@ async def throughput(directory: Path) -> list[tuple[int, int, float]]:
 
 def child_memory(url: str, n: int) -> None:
     """In a child process: run n tasks, print the peak RSS in MiB."""
-    directory = Path(tempfile.mkdtemp())
-    tasks = tasks_file(directory, n)
-    asyncio.run(batched(url, tasks, directory / "o.jsonl", 32))
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        asyncio.run(batched(url, tasks_file(directory, n), directory / "o.jsonl", 32))
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
 
 
@@ -263,15 +263,16 @@ def main() -> None:
         return serve(args.serve)
     if args.child_memory:
         return child_memory(args.child_memory[0], int(args.child_memory[1]))
-    directory = Path(tempfile.mkdtemp(prefix="agentplug-bench-"))
-    over = asyncio.run(overhead(directory))
-    print("overhead", over, flush=True)
-    rates = asyncio.run(throughput(directory))
-    print("throughput", rates, flush=True)
-    mem = memory()
-    print("memory", mem, flush=True)
-    ray_out = None if args.no_ray else ray_figures(directory)
-    print("ray", ray_out, flush=True)
+    with tempfile.TemporaryDirectory(prefix="agentplug-bench-") as name:
+        directory = Path(name)
+        over = asyncio.run(overhead(directory))
+        print("overhead", over, flush=True)
+        rates = asyncio.run(throughput(directory))
+        print("throughput", rates, flush=True)
+        mem = memory()
+        print("memory", mem, flush=True)
+        ray_out = None if args.no_ray else ray_figures(directory)
+        print("ray", ray_out, flush=True)
     body = render(over, rates, mem, ray_out)
     print(body)
     if args.write:
