@@ -52,10 +52,24 @@ def tagged_processes() -> list[int]:
     return found
 
 
-def containers(host: str, *, label: str = LABEL) -> list[str]:
-    out = subprocess.run(["docker", "-H", host, "ps", "-aq", "--no-trunc", "--filter",
-                          f"label={label}"], capture_output=True, text=True, check=True)
-    return out.stdout.split()
+def containers(host: str, *, label: str = LABEL, mine: bool = False) -> list[str]:
+    """Ids of the engine's command-line containers; ``mine``: only those owned by this
+    process or its children (another test session may share the engine)."""
+    out = subprocess.run(["docker", "-H", host, "ps", "-a", "--no-trunc", "--filter",
+                          f"label={label}", "--format",
+                          f'{{{{.ID}}}} {{{{.Label "{label}.owner"}}}}'],
+                         capture_output=True, text=True, check=True)
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    if not mine:
+        return [r[0] for r in rows]
+    family = {os.getpid(), *descendants()}
+
+    def ours(owner: str) -> bool:
+        pid = owner.split(":")[1] if owner.count(":") >= 2 else ""
+        # a dead owner's container is a leak whoever made it; a live stranger's is not ours
+        return not pid.isdigit() or int(pid) in family or _stat(pid) is None
+
+    return [r[0] for r in rows if ours(r[1] if len(r) > 1 else "")]
 
 
 def docker(host: str, *args: str) -> subprocess.CompletedProcess[str]:

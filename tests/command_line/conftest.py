@@ -24,7 +24,7 @@ def _nothing_left_behind():
     while True:
         left = [p for p in descendants() if p not in before]
         tagged = tagged_processes()
-        boxes = containers(_engine["host"]) if _engine else []
+        boxes = containers(_engine["host"], mine=True) if _engine else []
         if not (left or tagged or boxes) or time.monotonic() > deadline:
             break
         time.sleep(0.1)

@@ -5,6 +5,7 @@ or image, a container killed from outside, an owner killed with -9."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -200,3 +201,100 @@ async def test_a_container_whose_owner_was_killed_is_reaped_on_the_next_start(
 
 async def test_image_default_is_the_offline_one():
     assert DockerSettings().image == IMAGE
+
+
+async def test_credentials_reach_the_container_and_no_message(sandbox, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-canary-1234")
+    secret_dir = tmp_path / "aws"
+    secret_dir.mkdir()
+    (secret_dir / "credentials").write_text("key=canary-file\n")
+    cl = await sandbox(env_vars=("GITHUB_TOKEN",),
+                       mounts=((str(secret_dir), "/home/agentplug/.aws"),))
+    seen = await run(cl, "echo $GITHUB_TOKEN; cat ~/.aws/credentials; "
+                         "touch ~/.aws/x 2>&1 || echo read-only")
+    assert seen["stdout"].splitlines()[:2] == ["ghp-canary-1234", "key=canary-file"]
+    assert "Read-only file system" in seen["stdout"]
+    monkeypatch.delenv("GITHUB_TOKEN")
+    missing = CommandLine(CommandLineSettings(cwd=str(tmp_path), mode="docker",
+                                              docker=DockerSettings(env_vars=("GITHUB_TOKEN",))))
+    with pytest.raises(SandboxError, match="env_vars: GITHUB_TOKEN not set") as info:
+        await missing.open()
+    assert "canary" not in str(info.value)
+    await missing.close()
+
+
+class EngineProxy:
+    """A unix socket in front of the engine's, to make the engine vanish mid-command."""
+
+    def __init__(self, target: str, path: str) -> None:
+        self.target, self.path = target.removeprefix("unix://"), path
+        self.links: list[socket.socket] = []
+        self.server: socket.socket | None = None
+
+    def start(self) -> None:
+        import threading
+
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(self.path)
+        self.server.listen()
+        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
+
+    def _accept(self, server: socket.socket) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self.target)
+            self.links += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        for s in self.links:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self.links.clear()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+async def test_an_engine_that_stops_answering_mid_command_is_a_tool_error(
+        docker_host, user_dir, tmp_path, monkeypatch):
+    proxy = EngineProxy(docker_host, str(tmp_path / "engine.sock"))
+    proxy.start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{proxy.path}")
+    cl = CommandLine(CommandLineSettings(cwd=str(user_dir), mode="docker"))
+    try:
+        await cl.open()
+        task = asyncio.create_task(run(cl, "sleep 20"))
+        await asyncio.sleep(1.5)
+        proxy.stop()
+        with pytest.raises(ToolFailure, match="stopped answering"):
+            await asyncio.wait_for(task, 30)
+        with pytest.raises(ToolFailure, match="stopped answering between commands"):
+            await run(cl, "echo hi")
+        proxy.start()  # the engine is back: the agent carries on
+        assert (await run(cl, "echo back"))["stdout"] == "back\n"
+    finally:
+        await cl.close()
+        proxy.stop()

@@ -46,6 +46,10 @@ _KILL_SCRIPT = (
 _SUDO_SHIM = '#!/bin/sh\n# agentplug: commands already run as root here\nwhile [ $# -gt 0 ]; do case "$1" in -u|-g|-p|-C|-h) shift 2;; --) shift; break;; -*) shift;; *) break;; esac; done\nexec "$@"\n'  # noqa: E501
 
 
+class ContainerGoneError(SandboxError):
+    """The agent's container was stopped or removed by someone else."""
+
+
 def boot_id() -> str:
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
@@ -322,8 +326,8 @@ class DockerRunner:
             self.client.ping()
         except Exception:
             return SandboxError(f"the Docker engine at {engine_address()} stopped answering "
-                                f"{when} ({type(exc).__name__}); the next command reconnects "
-                                "and starts a new container if the engine is back")
+                                f"{when} ({type(exc).__name__}); start it again, then retry "
+                                "(the container is reused if it survived)")
         try:
             self.check_container(when)
         except SandboxError as err:
@@ -331,16 +335,22 @@ class DockerRunner:
         return SandboxError(f"docker exec failed {when}: {_api_message(exc)}")
 
     def check_container(self, when: str) -> None:
+        import docker
+
         try:
             self.container.reload()
             running = self.container.status == "running"
-        except Exception:
+        except docker.errors.NotFound:
             running = False
+        except Exception as exc:  # the engine, not the container, is gone
+            raise SandboxError(f"the Docker engine at {engine_address()} stopped answering "
+                               f"{when} ({type(exc).__name__}); start it again, then retry"
+                               ) from None
         if not running:
             with contextlib.suppress(Exception):  # stopped, not removed: do not leave it
                 self.container.remove(force=True)
             self.container = None
-            raise SandboxError(
+            raise ContainerGoneError(
                 f"the sandbox container was stopped or removed from outside {when}; the next "
                 "command starts a new one (files in cwd are kept, anything installed in the "
                 "container is not)")
@@ -360,7 +370,7 @@ class DockerRunner:
             return
         try:
             self.check_container("between commands")
-        except SandboxError:
+        except ContainerGoneError:
             self._start_container()
             raise
 
