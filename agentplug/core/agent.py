@@ -169,8 +169,9 @@ class Agent:
         self.last_error = None
         committed = False
         failure: BaseException | ErrorEvent | None = None
-        trace = tracing.active()
+        trace: tracing.Tracing | None = None
         try:
+            trace = tracing.active()  # AGENTPLUG_TRACING=1 without the otel extra: an error
             for budget in self.budgets:
                 budget.check()
             if trace is not None:
