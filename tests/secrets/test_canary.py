@@ -1,0 +1,220 @@
+"""A canary key through every way a key arrives (environment, ``.env``, ``${VAR}``,
+``api_key:``) and every command and error path (a 401 whose body quotes the key, a refused
+connection, a bad config): no piece of it in stdout, stderr, log lines, events, exception
+text or reprs. The same for MCP servers' ``env`` and ``headers`` values."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentplug import ErrorEvent, create_agent, parse_config
+from agentplug.core.redact import PIECE
+from agentplug.testing import ChatCompletionsSimulator, Fault, Reply
+
+CANARY = "sk-canary-" + secrets.token_hex(20)
+TOKEN = "ghp_canary" + secrets.token_hex(16)  # an MCP server's credential
+HOSTILE_MCP = Path(__file__).parents[1] / "fuzz" / "servers" / "hostile_mcp_server.py"
+
+
+def leaks(text: str, secret: str = CANARY) -> list[str]:
+    """Every PIECE-long run of the secret's characters found in text (its common prefix
+    ``sk-canar`` aside, which names no key)."""
+    body = secret[len("sk-canary-"):] if secret == CANARY else secret[len("ghp_canary"):]
+    return sorted({body[i:i + PIECE] for i in range(len(body) - PIECE + 1)
+                   if body[i:i + PIECE] in text})
+
+
+def assert_clean(*texts: str) -> None:
+    for text in texts:
+        assert not leaks(text), f"key pieces {leaks(text)} in:\n{text[-3000:]}"
+        assert not leaks(text, TOKEN), f"token pieces {leaks(text, TOKEN)} in:\n{text[-3000:]}"
+
+
+def echo_401(request: Any) -> Fault:
+    """A 401 that quotes the key back, whole and in part, as providers and proxies do."""
+    auth = request.header("authorization") or request.header("api-key") or ""
+    key = auth.removeprefix("Bearer ")
+    return Fault.http(401, message=f"Incorrect API key provided: {key[:14]}***{key[-12:]}. "
+                                   f"(sent: {key})")
+
+
+@pytest.fixture
+def sim():
+    with ChatCompletionsSimulator(default=echo_401) as simulator:
+        yield simulator
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+        timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.endswith(("_API_KEY", "_BASE_URL")) and k != "GOOGLE_API_KEY"}
+    # The SDKs' own debug logs go to stderr too: they must not carry the key either.
+    base.update({"OPENAI_LOG": "debug", "ANTHROPIC_LOG": "debug", "PYTHONWARNINGS": "ignore"})
+    proc = subprocess.run([sys.executable, "-m", "agentplug.cli", *args], cwd=cwd,
+                          env={**base, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+    assert_clean(proc.stdout, proc.stderr)
+    return proc
+
+
+def config(tmp_path: Path, base_url: str, api_key: str, extra: str = "") -> Path:
+    path = tmp_path / "agent.yaml"
+    path.write_text(f"agent:\n  id: canary\n  backend:\n    type: chatcompletion\n"
+                    f"    model: sim-model\n    base_url: {base_url}\n    max_retries: 0\n"
+                    f"    api_key: {api_key}\n{extra}")
+    return path
+
+
+@pytest.mark.parametrize("route", ["env_var", "dotenv", "literal"])
+@pytest.mark.parametrize("json_out", [False, True], ids=["run", "run --json"])
+def test_run_with_a_401_that_echoes_the_key(tmp_path: Path, sim: Any, route: str,
+                                            json_out: bool) -> None:
+    env: dict[str, str] = {}
+    if route == "env_var":
+        env["AP_CANARY_KEY"] = CANARY
+        key = "${AP_CANARY_KEY}"
+    elif route == "dotenv":
+        (tmp_path / ".env").write_text(f"AP_CANARY_KEY={CANARY}\n")
+        key = "${AP_CANARY_KEY}"
+    else:
+        key = CANARY
+    path = config(tmp_path, sim.base_url, key)
+    proc = cli(["run", "-c", str(path), *(["--json"] if json_out else []), "hello"],
+               tmp_path, env)
+    assert proc.returncode == 1
+    assert "401" in proc.stdout + proc.stderr
+    assert sim.requests and CANARY in sim.requests[-1].header("authorization")  # it was sent
+    if json_out:
+        error = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert error["type"] == "error" and error["status"] == 401
+
+
+def test_run_without_config_key_from_environment_and_dotenv(tmp_path: Path, sim: Any) -> None:
+    proc = cli(["run", "-b", "chatcompletion", "-m", "sim-model", "--base-url", sim.base_url,
+                "hi"], tmp_path, {"OPENAI_API_KEY": CANARY})
+    assert proc.returncode == 1
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={CANARY}\n")
+    proc = cli(["run", "-b", "openai", "-m", "gpt-5", "--base-url", sim.base_url, "--json",
+                "hi"], tmp_path)
+    assert proc.returncode == 1
+
+
+def test_connection_refused_and_success_paths(tmp_path: Path) -> None:
+    path = config(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", CANARY)
+    proc = cli(["run", "-c", str(path), "hi"], tmp_path)
+    assert proc.returncode == 1 and "could not connect" in proc.stderr
+    with ChatCompletionsSimulator(default=Reply("hello")) as ok:
+        path = config(tmp_path, ok.base_url, CANARY)
+        for extra in ([], ["--json"]):
+            proc = cli(["run", "-c", str(path), *extra, "hi"], tmp_path)
+            assert proc.returncode == 0 and "hello" in proc.stdout
+
+
+def test_check_valid_and_bad_configs(tmp_path: Path) -> None:
+    path = config(tmp_path, "http://127.0.0.1:9/v1", CANARY)
+    assert cli(["check", str(path)], tmp_path).returncode == 0
+    bad = config(tmp_path, "http://127.0.0.1:9/v1", CANARY,
+                 f"    temperature: {CANARY}\n    tempreature: 1\n  max_tool_rounds: {CANARY}\n")
+    proc = cli(["check", str(bad)], tmp_path)
+    assert proc.returncode == 1 and "agent.backend.temperature" in proc.stderr
+    # A YAML error on the key's own line: PyYAML would quote the line.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(f"agent:\n  backend: {{type: chatcompletion, api_key: {CANARY}: [\n")
+    proc = cli(["check", str(broken)], tmp_path)
+    assert proc.returncode == 1 and "invalid YAML" in proc.stderr
+
+
+def test_backends_and_models_with_keys_set(tmp_path: Path) -> None:
+    env = {"OPENAI_API_KEY": CANARY, "ANTHROPIC_API_KEY": CANARY, "GEMINI_API_KEY": CANARY}
+    for args in (["backends"], ["backends", "--json"], ["models"], ["models", "--json"]):
+        assert cli(args, tmp_path, env).returncode == 0
+
+
+def test_mcp_list_with_secret_env_and_headers(tmp_path: Path) -> None:
+    path = config(tmp_path, "http://127.0.0.1:9/v1", CANARY, (
+        "    mcp_servers:\n"
+        f"      - {{name: tokens, command: {sys.executable}, args: [{HOSTILE_MCP}],\n"
+        f"         env: {{GITHUB_TOKEN: {TOKEN}}}}}\n"
+        f"      - {{name: web, type: streamable-http, url: 'http://127.0.0.1:{closed_port()}/mcp',\n"
+        f"         headers: {{Authorization: 'Bearer {TOKEN}'}}}}\n"))
+    for args in (["mcp", "list", "-c", str(path)], ["mcp", "list", "-c", str(path), "--json"]):
+        proc = cli(args, tmp_path)
+        assert "tokens" in proc.stdout + proc.stderr
+
+
+def test_team_with_a_401(tmp_path: Path, sim: Any) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "agents:\n"
+        f"  - {{id: a, backend: {{type: chatcompletion, model: m, base_url: {sim.base_url},"
+        f" api_key: {CANARY}, max_retries: 0}}}}\n"
+        f"  - {{id: b, backend: {{type: chatcompletion, model: m, base_url: {sim.base_url},"
+        " api_key: ${AP_CANARY_KEY}, max_retries: 0}}\n"
+        "team: {agents: [a, b], pattern: round_robin, max_rounds: 2}\n")
+    for extra in ([], ["--json"]):
+        proc = cli(["team", "-c", str(path), *extra, "task"], tmp_path,
+                   {"AP_CANARY_KEY": CANARY})
+        assert proc.returncode != 0 or "401" in proc.stdout + proc.stderr
+
+
+async def test_in_process_events_exceptions_reprs_and_logs(sim: Any,
+                                                           caplog: pytest.LogCaptureFixture
+                                                           ) -> None:
+    os.environ["AP_CANARY_KEY"] = CANARY
+    try:
+        cfg = parse_config(f"agent:\n  backend: {{type: chatcompletion, model: m, "
+                           f"base_url: {sim.base_url}, api_key: '${{AP_CANARY_KEY}}', "
+                           "max_retries: 0}\n")
+    finally:
+        del os.environ["AP_CANARY_KEY"]
+    caplog.set_level(logging.DEBUG)
+    agent = create_agent(cfg.agent())
+    async with agent:
+        events = [e async for e in agent.stream("hi")]
+    error = events[-1]
+    assert isinstance(error, ErrorEvent) and error.status == 401
+    exc = agent.last_error
+    assert exc is not None
+    chain, seen = [], exc
+    while seen is not None:  # the exception and every one it was raised from
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    assert_clean(
+        *(json.dumps(e.__dict__ if hasattr(e, "__dict__") else repr(e), default=repr)
+          for e in events),
+        repr(events), str(exc), repr(exc), *(str(e) for e in chain),
+        "".join(traceback.format_exception(exc)), repr(cfg), repr(cfg.agent()),
+        repr(agent.backend.params) if hasattr(agent.backend, "params") else "",
+        "\n".join(r.getMessage() for r in caplog.records),
+    )
+
+
+def test_mcp_server_secrets_hidden_in_reprs() -> None:
+    cfg = parse_config(
+        "agent:\n  backend:\n    type: chatcompletion\n    model: m\n"
+        "    base_url: http://127.0.0.1:9/v1\n    mcp_servers:\n"
+        f"      - {{name: s, command: x, env: {{GITHUB_TOKEN: {TOKEN}, PLAIN: visible}}}}\n"
+        f"      - {{name: h, type: streamable-http, url: 'http://x/mcp', "
+        f"headers: {{Authorization: 'Bearer {TOKEN}'}}}}\n")
+    params = cfg.agent().backend
+    assert_clean(repr(params), str(params), repr(params.mcp_servers))
+    # The values themselves are intact for the code that starts the servers.
+    assert dict(params.mcp_servers[0].env)["GITHUB_TOKEN"] == TOKEN
+    assert params.mcp_servers[1].headers["Authorization"] == f"Bearer {TOKEN}"
