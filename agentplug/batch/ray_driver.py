@@ -109,6 +109,7 @@ class RayExecutor:
         self._limiter: Any = None
         self._workers: dict[str, Any] = {}  # node id -> actor
         self._load: dict[str, int] = {}
+        self._refreshing = asyncio.Lock()
 
     async def open(self) -> None:
         ray = self._ray = require("ray", "ray")
@@ -130,6 +131,10 @@ class RayExecutor:
 
     async def _refresh(self) -> None:
         """One worker per alive node that has none."""
+        async with self._refreshing:  # tasks failing together must not start two per node
+            await self._refresh_now()
+
+    async def _refresh_now(self) -> None:
         ray = self._ray
         alive = {n["NodeID"] for n in await asyncio.to_thread(ray.nodes) if n["Alive"]}
         for node in list(self._workers):
