@@ -75,7 +75,7 @@ async def _turns(h: Harness, agent: Any, drawn: list[tuple[str, dict]]) -> tuple
     return first, second
 
 
-@budget(normal=3, long=60)
+@budget(normal=3, long=30)
 @given(drawn=calls)
 def test_misbehaving_server_gives_tool_errors_never_a_hang(mcp_agent: Any,
                                                            drawn: list[tuple[str, dict]]) -> None:

@@ -74,7 +74,7 @@ async def _two_turns(h: Harness, first_reply: Any) -> tuple[list[Any], list[Any]
     return first, second
 
 
-@budget(normal=6, long=500)
+@budget(normal=6, long=300)
 @given(data=st.data())
 def test_mutated_cassettes(harness: Harness, data: st.DataObject) -> None:
     body, ctype, name = data.draw(mutated_stream(harness.fmt), label="stream")
@@ -100,7 +100,7 @@ replies = st.builds(
 )
 
 
-@budget(normal=6, long=500)
+@budget(normal=6, long=300)
 @given(reply=replies)
 def test_faulty_simulator_scripts(harness: Harness, reply: Reply) -> None:
     first, second = harness.run(_two_turns(harness, reply))

@@ -95,7 +95,7 @@ async def _turn(h: Harness, args: Any) -> tuple[list[Any], Any]:
     return events, follow_up
 
 
-@budget(normal=10, long=400)
+@budget(normal=10, long=150)
 @given(data=st.data())
 def test_hostile_arguments_become_tool_errors(harness: Harness, data: st.DataObject) -> None:
     args = data.draw(arguments_for(harness.fmt.name), label="arguments")
