@@ -83,7 +83,9 @@ def claude_code_env(home: Path) -> dict[str, str]:
     """The Claude Code CLI fully offline, with its own HOME and config (see FACTS.md)."""
     (home / "config").mkdir(parents=True, exist_ok=True)
     env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "config"),
-           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
+           # the CLI's deadline for an MCP server to start (ms): generous on a busy machine
+           "MCP_TIMEOUT": "120000"}
     if os.geteuid() == 0:
         env["IS_SANDBOX"] = "1"  # bypassPermissions refuses to run as root otherwise
     return env

@@ -20,7 +20,7 @@ _engine: dict[str, str] = {}
 def _nothing_left_behind():
     before = set(descendants())
     yield
-    deadline = time.monotonic() + 5  # a closed MCP server may take a moment to be reaped
+    deadline = time.monotonic() + 15  # a closed MCP server takes a moment to clean up
     while True:
         left = [p for p in descendants() if p not in before]
         tagged = tagged_processes()

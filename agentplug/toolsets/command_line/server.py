@@ -4,11 +4,11 @@ one runner (local or docker), for any MCP client.
     python -m agentplug.toolsets.command_line --cwd DIR [--mode local|docker] ...
     agentplug mcp serve command-line --cwd DIR ...
 
-A refused command, a timeout, a failure of the sandbox itself and an unknown shell id are tool
-errors (``is_error``) whose text says what happened; a command that ran and failed is a normal
-result with its exit code. The runner is opened before the first request is served and closed
-when the client goes away (stdin closes) or on SIGTERM; a ``kill -9`` leaves the container to
-the next server's reaping.
+A refused command, a timeout, a failure of the sandbox itself (no engine, no image) and an
+unknown shell id are tool errors (``is_error``) whose text says what happened; a command that
+ran and failed is a normal result with its exit code. The runner opens (the container starts)
+while the MCP handshake goes on, and closes when the client goes away (stdin closes) or on
+SIGTERM; a ``kill -9`` leaves the container to the next server's reaping.
 """
 
 from __future__ import annotations
@@ -52,11 +52,35 @@ class CommandLine:
         self.runner = runner or make_runner(settings)
         self.shells = BackgroundShells(self.runner, max_running=settings.max_background,
                                        max_output_bytes=settings.max_output_bytes)
+        self._opened = False
+        self._opening: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
         await self.runner.open()
+        self._opened = True
+
+    def start_opening(self) -> asyncio.Future[None]:
+        """Open the runner in the background: the MCP handshake does not wait for a
+        container to start (Claude Code gives its servers a deadline)."""
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self.open())
+        return self._opening
+
+    async def ready(self) -> None:
+        """Wait for the runner; a failed open is this call's tool error, and the next call
+        tries again (the engine may be back)."""
+        if self._opened:
+            return
+        try:
+            await asyncio.shield(self.start_opening())
+        except SandboxError as exc:
+            self._opening = None
+            raise ToolFailure(str(exc)) from None
 
     async def close(self) -> None:
+        if self._opening is not None and not self._opening.done():
+            with contextlib.suppress(Exception):
+                await self._opening
         try:
             await self.shells.close()
         finally:
@@ -72,6 +96,7 @@ class CommandLine:
     async def execute(self, command: str, timeout: float | None = None,
                       work_dir: str | None = None) -> dict[str, Any]:
         self._check(command)
+        await self.ready()
         seconds = self.settings.timeout if timeout is None else float(timeout)
         seconds = min(max(seconds, 0.1), MAX_TIMEOUT)
         try:
@@ -86,6 +111,7 @@ class CommandLine:
     async def start_background(self, command: str, work_dir: str | None = None
                                ) -> dict[str, Any]:
         self._check(command)
+        await self.ready()
         try:
             shell = await self.shells.start(command, self.work_dir(work_dir))
         except (SandboxError, ShellError) as exc:
@@ -196,27 +222,30 @@ def build_server(tools: CommandLine) -> Any:
 
 
 async def serve(settings: CommandLineSettings) -> None:
-    """Open the runner, serve MCP over stdio until the client leaves, then clean up."""
+    """Serve MCP over stdio (the runner opens meanwhile) until the client leaves, then clean
+    up."""
     tools = CommandLine(settings)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     assert task is not None
     for sig in (signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, task.cancel)
+    opening = tools.start_opening()
+    opening.add_done_callback(_report_open_failure)
     try:
-        try:
-            await tools.open()
-        except SandboxError as exc:
-            # Said on stderr before any request: the client reports it as the server's
-            # failure to start, with this text.
-            print(f"command_line: {exc}", file=sys.stderr, flush=True)
-            raise SystemExit(1) from None
         server = build_server(tools)
         with contextlib.suppress(asyncio.CancelledError):
             await server.run_stdio_async()
     finally:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(tools.close())
+
+
+def _report_open_failure(opening: asyncio.Future[None]) -> None:
+    # Said on stderr too (MCP clients keep a server's stderr); the model gets it as the
+    # first tool call's error.
+    if not opening.cancelled() and opening.exception() is not None:
+        print(f"command_line: {opening.exception()}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
