@@ -44,6 +44,13 @@ def create_agent(
 
         toolsets.append(MCPToolset.from_params(params))
     agent_kwargs.setdefault("max_tool_rounds", config.max_tool_rounds)
+    agent_kwargs.setdefault("max_cost_usd", config.max_cost_usd)
+    agent_kwargs.setdefault("max_tokens_total", config.max_tokens_total)
+    for flag, factory in params.generation_toolsets.items():
+        if getattr(params, flag):  # e.g. audio generation as a tool over a provider API
+            from .core.registry import load_object
+
+            toolsets.append(load_object(factory)(params))
     if params.upload_files:
         from .core.uploads import to_part
 

@@ -78,6 +78,8 @@ class _AgentFields(StrictModel):
     filesystem: _AgentFilesystem | None = None  # MassGen's: `cwd` may be given here
     max_tool_rounds: int = Field(10, ge=0, le=1000)
     toolsets: list[ToolsetRef] = Field(default_factory=list)
+    max_cost_usd: float | None = Field(None, gt=0, description="the agent's budget in USD")
+    max_tokens_total: int | None = Field(None, gt=0, description="its budget in tokens")
 
     @field_validator("max_tool_rounds", mode="before")
     @classmethod
@@ -103,6 +105,8 @@ class AgentConfig:
     max_tool_rounds: int = 10
     key_path: str = ""
     toolsets: list[ToolsetRef] = field(default_factory=list)
+    max_cost_usd: float | None = None
+    max_tokens_total: int | None = None
     # Lines of the source file by key path, for checks made after loading (MCP security).
     locator: _Locator | None = field(default=None, repr=False, compare=False)
 
@@ -452,7 +456,8 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
         id=fields.id or ("agent" if n == 0 else f"agent{n + 1}"),
         backend=params, spec=spec, system_message=system,
         max_tool_rounds=fields.max_tool_rounds, key_path=format_path(path),
-        toolsets=fields.toolsets, locator=loc,
+        toolsets=fields.toolsets, locator=loc, max_cost_usd=fields.max_cost_usd,
+        max_tokens_total=fields.max_tokens_total,
     )
 
 

@@ -107,3 +107,22 @@ async def test_a_failed_turn_still_counts_what_its_calls_cost(responses_sim):
         assert run.spent.total_tokens == 1500  # ...but its first call was paid for
         with pytest.raises(BudgetExceededError):
             await agent.run("y")
+
+
+async def test_budgets_from_yaml_stop_a_config_agent(responses_sim):
+    from agentplug import ConfigError, parse_config
+
+    text = (f"agent:\n  id: spender\n  max_cost_usd: 0.01\n  backend: {{type: openai, "
+            f"model: gpt-4o, base_url: '{responses_sim.base_url}', api_key: k, "
+            f"max_retries: 0}}\n")
+    responses_sim.script(Reply("one", usage=CALL), Reply("two", usage=CALL))
+    async with create_agent(parse_config(text).agent()) as agent:
+        await agent.run("1")  # $0.0075
+        await agent.run("2")  # $0.015: crosses, finishes
+        with pytest.raises(BudgetExceededError, match="agent 'spender' budget spent"):
+            await agent.run("3")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text.replace("max_cost_usd: 0.01", "max_tokens_total: -5"),
+                     source="b.yaml")
+    (issue,) = info.value.issues
+    assert (issue.file, issue.line, issue.key_path) == ("b.yaml", 3, "agent.max_tokens_total")
