@@ -230,6 +230,9 @@ class BackendParams(CommandLineParams):
     # The upload_files a backend sends ("yes"), by kind: image, document (PDF), audio, video,
     # each also with "_url"; any other is refused with the reason given here.
     upload_support: ClassVar[dict[str, str]] = {}
+    # Generation flags honoured by giving the agent a tool: flag -> "module:factory", the
+    # factory called with the params and returning a Toolset.
+    generation_toolsets: ClassVar[dict[str, str]] = {}
 
     type: str
     model: str | None = None

@@ -39,7 +39,8 @@ def _id(prefix: str) -> str:
 
 
 class ResponsesSimulator(Simulator):
-    """Serves ``POST {any prefix}/responses`` and ``GET {prefix}/models``.
+    """Serves ``POST {any prefix}/responses``, ``POST {prefix}/audio/speech`` (the Speech
+    API: ``speech_audio``) and ``GET {prefix}/models``.
 
     ``stream_error`` is what ``Fault(error_after=n)`` sends after ``n`` events: a
     ``response.failed`` event (the model failed) or a bare ``error`` event.
@@ -52,6 +53,7 @@ class ResponsesSimulator(Simulator):
         self.models = models
         self.stream_error = stream_error
         self._request_ids = itertools.count(1)
+        self.speech_audio = b"ID3\x04\x00simulated-mp3"  # what POST /audio/speech returns
 
     @property
     def base_url(self) -> str:
@@ -64,6 +66,9 @@ class ResponsesSimulator(Simulator):
                 for m in self.models]})
         if request.method == "POST" and request.path.endswith("/responses"):
             return self.create(request)
+        if request.method == "POST" and request.path.endswith("/audio/speech"):
+            # OpenAI's Speech API: the audio itself, not JSON.
+            return Response(200, {"content-type": "audio/mpeg"}, self.speech_audio)
         return self.error_response(404, f"no route for {request.method} {request.path}")
 
     def error_response(self, status: int, message: str) -> Response:

@@ -1,6 +1,7 @@
 """Generation flags: ``enable_image_generation`` is the Responses ``image_generation`` tool,
-its image saved under the agent's cwd and reported with its path; the flags a provider has
-no API for are refused with the reason."""
+its image saved under the agent's cwd and reported with its path; ``enable_audio_generation``
+a speech tool over OpenAI's Speech API; the flags a provider has no API for are refused with
+the reason."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 
 from agentplug import create_agent, load_config
 from agentplug.core.errors import ConfigError
-from agentplug.core.events import BuiltinToolEvent
-from agentplug.testing import BuiltinSpec, Reply, ResponsesSimulator
+from agentplug.core.events import BuiltinToolEvent, ToolResult
+from agentplug.testing import BuiltinSpec, Reply, ResponsesSimulator, ToolCallSpec
 
 import agentplug.plugins.openai.backend  # noqa: F401  (SDK imports off the loop)
 
@@ -43,8 +44,30 @@ async def test_image_generation_tool_and_the_saved_image(tmp_path):
     assert events[-1].text == "Here is your cat."
 
 
+async def test_audio_generation_is_a_speech_tool_over_the_speech_api(tmp_path):
+    work = tmp_path / "workspace1"
+    call = ToolCallSpec("generate_speech", {"text": "Elementary.", "voice": "onyx",
+                                            "instructions": "dry, amused"}, id="call_1")
+    with ResponsesSimulator(Reply(tool_calls=[call]), Reply("Listen to it.")) as sim:
+        path = tmp_path / "agent.yaml"
+        path.write_text(f"agent:\n  backend:\n    type: openai\n    model: gpt-4o\n"
+                        f"    api_key: sk-test\n    base_url: {sim.base_url}\n"
+                        f"    cwd: {work}\n    enable_audio_generation: true\n")
+        agent = await asyncio.to_thread(create_agent, load_config(path).agents[0])
+        async with agent:
+            events = [e async for e in agent.stream("Say it like Holmes")]
+    offered = [t["name"] for t in sim.requests[0].body["tools"]]
+    assert offered == ["generate_speech"]
+    (speech,) = [r for r in sim.requests if r.path.endswith("/audio/speech")]
+    assert speech.body == {"model": "gpt-4o-mini-tts", "voice": "onyx", "input": "Elementary.",
+                           "response_format": "mp3", "instructions": "dry, amused"}
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    (saved,) = work.glob("speech_*.mp3")
+    assert saved.read_bytes() == sim.speech_audio and str(saved) in result.output
+    assert events[-1].text == "Listen to it."
+
+
 @pytest.mark.parametrize(("backend", "flag", "reason"), [
-    ("openai", "enable_audio_generation", "the Responses API returns no audio"),
     ("openai", "enable_video_generation", "Videos API"),
     ("openai", "enable_file_generation", "no file generation tool"),
     ("claude", "enable_image_generation", "no image generation tool"),

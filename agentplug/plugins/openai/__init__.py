@@ -36,16 +36,15 @@ class TextConfig(StrictModel):
 
 
 class OpenAIParams(BackendParams):
+    generation_toolsets: ClassVar[dict[str, str]] = {
+        "enable_audio_generation": "agentplug.plugins.openai.speech:speech_toolset"}
     upload_support: ClassVar[dict[str, str]] = {
         "image": "yes", "image_url": "yes", "document": "yes", "document_url": "yes",
         "audio": "the Responses API takes no audio input",
         "video": "the Responses API takes no video input"}
     generation_support: ClassVar[dict[str, str]] = {
         "enable_image_generation": "yes",  # the Responses image_generation tool
-        "enable_audio_generation":
-            "the Responses API returns no audio (OpenAI's speech output is the Chat "
-            "Completions audio modality and the Audio API); give the agent a speech tool as "
-            "custom_tools",
+        "enable_audio_generation": "yes",  # a generate_speech tool over the Speech API
         "enable_video_generation":
             "the Responses API has no video tool (OpenAI's Sora is the separate Videos API); "
             "give the agent a video tool as custom_tools",
@@ -59,6 +58,8 @@ class OpenAIParams(BackendParams):
     reasoning_effort: Effort | None = Field(None, description="alias of reasoning.effort")
     reasoning_summary: Summary | None = Field(None, description="alias of reasoning.summary")
     text_verbosity: Verbosity | None = Field(None, description="alias of text.verbosity")
+    speech_model: str = Field("gpt-4o-mini-tts", description="the Speech API model that "
+                                                             "enable_audio_generation uses")
     top_p: float | None = Field(None, ge=0, le=1)
     store: bool | None = Field(
         None, description="let OpenAI keep responses (default true); false sends reasoning "
