@@ -27,8 +27,9 @@ from agentplug.core.requirements import require
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import anthropic as fmt
-from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
+from agentplug.sdk.wire import anthropic_stream
 from . import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
 
 Block = dict[str, Any]
@@ -110,7 +111,10 @@ class ClaudeBackend(SDKBackend):
         return _Turn(self.name, url)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
-        return await client.messages.create(**request)
+        if self.fast_stream:
+            return anthropic_stream(client,
+                                    client.messages.with_streaming_response.create(**request))
+        return sdk_dicts(await client.messages.create(**request), openai_dict)
 
     async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
                      ) -> AsyncIterator[Event]:
@@ -147,7 +151,8 @@ def _load_sdk() -> None:
 
 
 class _Turn:
-    """Accumulates one or more streamed calls (a paused turn resumes) into events and a message."""
+    """Accumulates one or more streamed calls (a paused turn resumes; events as JSON dicts)
+    into events and a message."""
 
     def __init__(self, backend: str, url: str) -> None:
         self.backend, self.url = backend, url
@@ -167,45 +172,48 @@ class _Turn:
         self.stopped = False
 
     def feed(self, event: Any) -> list[Event]:
-        kind = event.type
+        kind = event.get("type")
         if kind == "content_block_delta":
-            return self._delta(event.index, event.delta)
+            return self._delta(event.get("index"), event.get("delta") or {})
         if kind == "content_block_start":
-            block = event.content_block.to_dict(warnings=False)
-            self.building[event.index] = block
+            block = event.get("content_block") or {}
+            self.building[event.get("index")] = block
             if block.get("type") in _SERVER_USES:
                 return [BuiltinToolEvent(fmt.server_tool(block.get("name", "")), "started",
                                          call_id=block.get("id"), name=block.get("name"))]
             return []
         if kind == "content_block_stop":
-            return self._finish_block(event.index)
+            return self._finish_block(event.get("index"))
         if kind == "message_start":
-            self.start_usage = event.message.usage
+            self.start_usage = (event.get("message") or {}).get("usage")
         elif kind == "message_delta":
-            self.stop = event.delta.stop_reason
-            self.delta_usage = event.usage
+            self.stop = (event.get("delta") or {}).get("stop_reason")
+            self.delta_usage = event.get("usage")
         elif kind == "message_stop":
             self.stopped = True
         return []
 
-    def _delta(self, index: int, delta: Any) -> list[Event]:
+    def _delta(self, index: int, delta: Block) -> list[Event]:
         block = self.building.get(index)
         if block is None:
             raise StreamError(f"a delta for content block {index}, which never started "
                               f"(stream from {self.url})")
-        kind = delta.type
+        kind = delta.get("type")
         if kind == "text_delta":
-            block["text"] = block.get("text", "") + delta.text
-            return [TextDelta(delta.text)] if delta.text else []
+            text = delta.get("text") or ""
+            block["text"] = block.get("text", "") + text
+            return [TextDelta(text)] if text else []
         if kind == "thinking_delta":
-            block["thinking"] = block.get("thinking", "") + delta.thinking
-            return [ReasoningDelta(delta.thinking)] if delta.thinking else []
+            thinking = delta.get("thinking") or ""
+            block["thinking"] = block.get("thinking", "") + thinking
+            return [ReasoningDelta(thinking)] if thinking else []
         if kind == "signature_delta":
-            block["signature"] = block.get("signature", "") + delta.signature
+            block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
         elif kind == "input_json_delta":
-            self.partial_json[index] = self.partial_json.get(index, "") + delta.partial_json
+            self.partial_json[index] = (self.partial_json.get(index, "")
+                                        + (delta.get("partial_json") or ""))
         elif kind == "citations_delta":
-            citation = delta.citation.to_dict(warnings=False)
+            citation = delta.get("citation") or {}
             block.setdefault("citations", []).append(citation)
             self.citations.append(citation)
         return []
@@ -274,22 +282,22 @@ class _Turn:
         return events
 
 
-def _usage(start: Any, delta: Any) -> Usage:
+def _usage(start: Block | None, delta: Block | None) -> Usage:
     """Usage of one call: ``message_delta`` carries the final counts, ``message_start`` the
     input side (older streams only there). Input here includes cache reads and writes."""
     def pick(name: str) -> int:
         for source in (delta, start):
-            value = getattr(source, name, None)
+            value = (source or {}).get(name)
             if value is not None:
                 return int(value)
         return 0
 
     cached, written = pick("cache_read_input_tokens"), pick("cache_creation_input_tokens")
-    details = getattr(delta, "output_tokens_details", None)
+    details = (delta or {}).get("output_tokens_details") or {}
     return Usage(input_tokens=pick("input_tokens") + cached + written,
                  output_tokens=pick("output_tokens"), cached_tokens=cached,
                  cache_write_tokens=written,
-                 reasoning_tokens=getattr(details, "thinking_tokens", 0) or 0, requests=1)
+                 reasoning_tokens=details.get("thinking_tokens") or 0, requests=1)
 
 
 def anthropic_error(exc: BaseException, url: str) -> BackendError | None:
