@@ -214,3 +214,79 @@ def test_a_config_without_team_says_how_to_add_one(tmp_path):
     path.write_text(TEAM)
     with pytest.raises(ConfigError, match="no `team:` section"):
         parse_team(load_config(path))
+
+
+CC = "{type: chatcompletion, model: m, base_url: 'http://127.0.0.1:9/v1'}"
+
+
+def group(body: str) -> str:
+    return ag2_config("group_config:\n" + textwrap.indent(textwrap.dedent(body), "  "))
+
+
+def test_a_massgen_group_config_maps_every_llm_config_onto_a_backend():
+    config = parse_config(group(f"""\
+        llm_config: {{api_type: openai, model: gpt-5, api_key: sk-x}}
+        agents:
+          - {{type: assistant, name: Coder}}
+          - {{name: Reviewer, llm_config: {{api_type: google, model: gemini-2.5-flash}}}}
+          - {{name: Fast, llm_config: {{api_type: groq, model: llama-3.3-70b}}}}
+          - {{name: Local, llm: {CC}}}
+          - name: Tester
+            llm_config: {{config_list: [{{api_type: anthropic, model: claude-sonnet-4-6}}]}}
+            code_execution_config: {{executor: {{type: LocalCommandLineCodeExecutor}}}}
+        pattern:
+          type: round_robin
+          initial_agent: Tester
+        max_rounds: 6
+        """))
+    g = config.agents[0].backend.group_config
+    kinds = [(m.name, (b := m.backend(g))["type"], b.get("provider"), b.get("model"))
+             for m in g.agents]
+    assert kinds == [("Coder", "openai", None, "gpt-5"),
+                     ("Reviewer", "gemini", None, "gemini-2.5-flash"),
+                     ("Fast", "chatcompletion", "groq", "llama-3.3-70b"),
+                     ("Local", "chatcompletion", None, "m"),
+                     ("Tester", "claude", None, "claude-sonnet-4-6")]
+    assert g.agents[4].code_execution_config.executor.type == "local"
+    assert (g.pattern.type, g.pattern.initial_agent, g.max_rounds) == ("round_robin", "Tester", 6)
+
+
+def test_an_api_type_may_be_a_third_party_backend_type():
+    # the registry decides: any declared type is an api_type (here a built-in one)
+    config = parse_config(group(f"""\
+        llm_config: {{api_type: chatcompletion, model: m, base_url: "http://127.0.0.1:9/v1"}}
+        agents: [{{name: A}}]
+        pattern: {{type: round_robin}}
+        """))
+    g = config.agents[0].backend.group_config
+    assert g.agents[0].backend(g)["type"] == "chatcompletion"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("agents: [{name: A}]\npattern: {type: round_robin}\n", "agents[0] (A) has no model"),
+    (f"llm: {CC}\nagents: [{{name: A}}, {{name: A}}]\n", "two agents are named 'A'"),
+    (f"llm: {CC}\nagents: [{{name: A}}]\npattern: {{initial_agent: B}}\n",
+     "pattern.initial_agent 'B' is not one of the agents"),
+    (f"llm: {CC}\nagents: [{{name: A}}]\npattern: {{type: debate}}\n",
+     "group_config.pattern.type"),
+    ("agents: [{name: A, llm_config: {api_type: nosuch, model: x}}]\n",
+     "api_type 'nosuch' matches no agentplug backend"),
+    ("agents: [{name: A, llm_config: {api_type: [openai], model: x}}]\n",
+     "api_type must be a name"),
+    ("agents: [{name: A, llm_config: {api_type: google, model: x, cache_seed: 4}}]\n",
+     "llm_config.cache_seed"),
+    (f"llm: {CC}\nagents: [{{name: 'two words'}}]\n", "group_config.agents[0].name: Value error, 'two words' must be a name without spaces"),
+    (f"llm: {CC}\nagents: []\n", "group_config.agents"),
+    (f"llm: {CC}\nagents: [{{name: A, code_execution_config: {{executor: {{type: [x]}}}}}}]\n",
+     "executor.type must be a name"),
+    ("agents: [{name: A, llm: {type: claude_code}}]\n", "runs its own agent loop"),
+])
+def test_group_config_mistakes_are_located(body, message):
+    found = issues(group(body))
+    assert any(message in i for i in found), found
+    assert all(i.startswith("cfg.yaml:") for i in found)
+
+
+def test_group_config_excludes_the_single_agent_keys():
+    found = issues(ag2_config(f"llm: {CC}\ngroup_config: {{llm: {CC}, agents: [{{name: A}}]}}\n"))
+    assert any("move llm into its agents" in i for i in found), found

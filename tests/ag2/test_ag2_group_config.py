@@ -99,3 +99,58 @@ async def test_massgen_group_chat_with_three_backends_ends_on_terminate(started,
     done = events[-1]
     assert isinstance(done, Done) and done.text == "LGTM."
     assert done.usage.requests == 6  # coder 1, tester 2, reviewer 1, manager 2
+
+
+def cc(sim) -> dict:
+    return {"type": "chatcompletion", "model": "m", "base_url": sim.base_url, "max_retries": 0}
+
+
+async def test_round_robin_takes_turns_until_max_rounds(started):
+    a = started(ChatCompletionsSimulator(Reply("a1"), Reply("a2")))
+    b = started(ChatCompletionsSimulator(Reply("b1"), Reply("b2")))
+    agent = create_agent({"type": "ag2", "group_config": {
+        "agents": [{"name": "A", "llm": cc(a)}, {"name": "B", "llm": cc(b)}],
+        "pattern": {"type": "round_robin", "initial_agent": "B"}, "max_rounds": 4}})
+    async with agent:
+        done = await agent.run("count")
+        speakers = agent.backend.chat.turns
+    # max_rounds counts AG2's messages, the task included
+    assert speakers == ["B", "A", "B"]
+    assert done.text == "b2"
+    assert [m["content"] for m in a.requests[0].body["messages"] if m["role"] == "user"][-1] \
+        .endswith("b1")
+
+
+async def test_a_user_agent_with_a_model_can_end_the_chat(started):
+    coder = started(ChatCompletionsSimulator(Reply("print('hi')")))
+    user = started(ChatCompletionsSimulator(Reply("Well answered. TERMINATE")))
+    manager = started(ChatCompletionsSimulator(Reply("User")))
+    agent = create_agent({"type": "ag2", "group_config": {
+        "llm": cc(coder),
+        "agents": [{"name": "Coder"}],
+        "user_agent": {"name": "User", "description": "Selected when the task is answered.",
+                       "llm": cc(user)},
+        "pattern": {"type": "auto", "group_manager_args": {"llm": cc(manager)}}}})
+    async with agent:
+        events = [e async for e in agent.stream("say hi")]
+    assert [e.agent for e in events if isinstance(e, SpeakerEvent)] == ["Coder", "User"]
+    assert "User: Selected when the task is answered." in \
+        manager.requests[0].body["messages"][0]["content"]
+    assert events[-1].text == "Well answered."
+
+
+async def test_a_member_failure_is_the_turns_error_and_the_agent_stays_usable(started):
+    from agentplug import ErrorEvent
+    from agentplug.testing import Fault
+
+    a = started(ChatCompletionsSimulator(Fault.http(400, message="bad request from A"),
+                                         Reply("fine now")))
+    b = started(ChatCompletionsSimulator(Reply("ok TERMINATE")))
+    agent = create_agent({"type": "ag2", "group_config": {
+        "agents": [{"name": "A", "llm": cc(a)}, {"name": "B", "llm": cc(b)}],
+        "pattern": {"type": "round_robin"}}})
+    async with agent:
+        events = [e async for e in agent.stream("go")]
+        assert isinstance(events[-1], ErrorEvent) and "bad request from A" in events[-1].message
+        done = await agent.run("again")
+    assert done.text == "ok"

@@ -16,9 +16,10 @@ agentplug backend config) may stand instead of any of them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agentplug.core.params import StrictModel
 
@@ -26,6 +27,16 @@ from .executor_params import CodeExecutionConfig
 from .llm_config import backend_config
 
 PATTERNS = ("auto", "round_robin", "random")
+
+
+def _valid_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][\w-]*", value):
+        raise ValueError(f"{value!r} must be a name without spaces (letters, digits, _ and -), "
+                         "as AG2 names agents")
+    return value
+
+
+AgentName = Annotated[str, AfterValidator(_valid_name)]
 
 
 def _checked_llm_config(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -86,7 +97,7 @@ class _Speaker(StrictModel):
 
 class GroupMember(_Speaker):
     type: Literal["assistant", "conversable"] = "assistant"
-    name: str = Field(pattern=r"^[A-Za-z_][\w-]*$", description="a name without spaces")
+    name: AgentName = Field(description="a name without spaces")
     system_message: str | None = None
     description: str | None = None
     code_execution_config: CodeExecutionConfig | None = Field(
@@ -95,13 +106,13 @@ class GroupMember(_Speaker):
 
 
 class UserAgent(_Speaker):
-    name: str = Field("User", pattern=r"^[A-Za-z_][\w-]*$")
+    name: AgentName = "User"
     system_message: str | None = None
     description: str | None = None
 
 
 class GroupManagerArgs(_Speaker):
-    name: str = Field("chat_manager", pattern=r"^[A-Za-z_][\w-]*$")
+    name: AgentName = "chat_manager"
 
 
 class PatternConfig(StrictModel):
