@@ -192,18 +192,29 @@ async def test_in_process_events_exceptions_reprs_and_logs(sim: Any,
     assert isinstance(error, ErrorEvent) and error.status == 401
     exc = agent.last_error
     assert exc is not None
-    chain, seen = [], exc
-    while seen is not None:  # the exception and every one it was raised from
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__
     assert_clean(
         *(json.dumps(e.__dict__ if hasattr(e, "__dict__") else repr(e), default=repr)
           for e in events),
-        repr(events), str(exc), repr(exc), *(str(e) for e in chain),
-        "".join(traceback.format_exception(exc)), repr(cfg), repr(cfg.agent()),
+        repr(events), str(exc), repr(exc), repr(getattr(exc, "body", None)),
+        repr(cfg), repr(cfg.agent()),
         repr(agent.backend.params) if hasattr(agent.backend, "params") else "",
         "\n".join(r.getMessage() for r in caplog.records),
     )
+
+
+@pytest.mark.xfail(strict=True, reason="finding (issue 14): the SDK error mapping raises "
+                   "agentplug's error `from` the SDK's exception, whose text quotes the "
+                   "provider's 401 body with the key; a printed traceback shows it "
+                   "(agentplug.sdk.clients.map_error should drop or redact the cause)")
+async def test_tracebacks_of_a_401_hold_no_key(sim: Any) -> None:
+    agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": sim.base_url,
+                          "api_key": CANARY, "max_retries": 0})
+    async with agent:
+        events = [e async for e in agent.stream("hi")]
+    assert isinstance(events[-1], ErrorEvent)
+    exc = agent.last_error
+    assert exc is not None
+    assert_clean("".join(traceback.format_exception(exc)))
 
 
 def test_mcp_server_secrets_hidden_in_reprs() -> None:
