@@ -12,7 +12,8 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 write=1
 [[ "${1:-}" == "--no-write" ]] && write=0
 work="$(mktemp -d /tmp/agentplug-cold.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+# Deleted when the measurement succeeds; kept, with its logs, when a step fails.
+trap 'status=$?; if ((status == 0)); then rm -rf "$work"; else echo "failed ($status): logs kept in $work" >&2; fi' EXIT
 git clone -q --no-local "$repo" "$work/clone"
 cd "$work/clone"
 export AGENTPLUG_CACHE="$work/cache" PIP_CACHE_DIR="$work/pip-cache"
@@ -26,7 +27,10 @@ exec 3>&2
 after_setup=$(date +%s.%N)
 cpu=$(awk '{ printf "%d min %02d s", ($1 + $2) / 60, ($1 + $2) % 60 }' "$work/setup.cpu")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-answer=$(.venv/bin/agentplug run "What is the capital of France?" 2>"$work/run.err")
+if ! answer=$(.venv/bin/agentplug run "What is the capital of France?" 2>"$work/run.err"); then
+  cat "$work/run.err" >&2
+  exit 1
+fi
 done_at=$(date +%s.%N)
 cat "$work/run.err" >&2
 echo "answer: $answer" >&2
