@@ -296,3 +296,16 @@ def test_unclosed_variable_defaults_are_linear():
     config = parse_config(text)
     assert time.monotonic() - start < 5
     assert config.agent().system_message.startswith("${A:-")
+
+
+def test_agentplug_check_of_an_alias_bomb_exits_1_quickly(tmp_path, capsys):
+    from agentplug.cli import main
+
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]"
+                                 for i in range(1, 10)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    start = time.monotonic()
+    assert main(["check", str(path)]) == 1
+    assert time.monotonic() - start < 5
+    assert "aliases here expand to more than" in capsys.readouterr().err
