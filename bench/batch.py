@@ -222,7 +222,7 @@ class _Shared:
 
 
 def render(over: dict[str, float], rates: list[tuple[int, int, float]], mem: dict[int, float],
-           ray_out: dict[str, float] | None) -> str:
+           ray_out: dict[str, Any] | None) -> str:
     head = (f"Measured by `python bench/batch.py --write docs/performance.md` on "
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"load average {os.getloadavg()[0]:.1f} at the end (the VM is shared: read the "
@@ -238,7 +238,10 @@ def render(over: dict[str, float], rates: list[tuple[int, int, float]], mem: dic
                      f"{rate:.1f} tasks/s = {rate / ideal:.0%} of {ideal:.0f}/s", ""])
     rows.append(["peak RSS, 2,000 / 20,000 tasks (`-j 32`)",
                  f"{mem[2000]:.0f} / {mem[20000]:.0f} MiB", "flat"])
-    if ray_out:
+    if ray_out and "error" in ray_out:
+        rows.append(["Ray", f"not measured: the cluster did not start ({ray_out['error']})",
+                     ""])
+    elif ray_out:
         rows += [
             ["Ray: start a head node / add a worker node",
              f"{ray_out['start_head_s']:.1f} s / {ray_out['add_node_s']:.1f} s", ""],
@@ -271,7 +274,12 @@ def main() -> None:
         print("throughput", rates, flush=True)
         mem = memory()
         print("memory", mem, flush=True)
-        ray_out = None if args.no_ray else ray_figures(directory)
+        ray_out: dict[str, Any] | None = None
+        if not args.no_ray:
+            try:
+                ray_out = ray_figures(directory)
+            except Exception as exc:  # Ray gives a node 30 s to start: a loaded VM misses it
+                ray_out = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"}
         print("ray", ray_out, flush=True)
     body = render(over, rates, mem, ray_out)
     print(body)
