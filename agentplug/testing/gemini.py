@@ -23,6 +23,7 @@ from typing import Any
 
 from .script import BuiltinSpec, RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
+from .structured import gemini_problem
 
 Chunk = dict[str, Any]
 _PATH = re.compile(r"/(v1|v1beta|v1alpha)/models/([^:/]+):(streamGenerateContent|generateContent)$")
@@ -68,6 +69,8 @@ class GeminiSimulator(Simulator):
         return sse(self.error_body(503, message))
 
     def generate(self, request: RecordedRequest, model: str, stream: bool) -> Response:
+        if problem := gemini_problem(request.body):
+            return self.error_response(400, problem)
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
             raw = reply.body.encode() if isinstance(reply.body, str) else reply.body
@@ -104,7 +107,10 @@ class _Render:
             groups += [[{"text": p, "thought": True}] for p in split_text(r.reasoning,
                                                                          r.chunk_size)]
         for spec in r.builtins:
-            if spec.tool != "web_search":
+            if spec.tool == "image_generation":  # an image model's inline image part
+                groups.append([{"inlineData": {"mimeType": "image/png",
+                                               "data": spec.image or ""}}])
+            elif spec.tool != "web_search":
                 groups += _code_parts(spec)
         groups += [[{"text": p}] for p in split_text(r.text, r.chunk_size)]
         calls: list[Chunk] = []

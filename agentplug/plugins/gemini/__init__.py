@@ -37,6 +37,15 @@ def combine_error(model: str, flags: list[str], tools: str) -> str:
 class GeminiParams(BackendParams):
     _BY_URL: ClassVar[str] = ("the Gemini API reads files by content or by a Files API URI, "
                               "not from a web URL: download it and give its path")
+    generation_support: ClassVar[dict[str, str]] = {
+        "enable_image_generation": "yes",  # an image model's IMAGE response modality
+        "enable_audio_generation": "the Gemini API's speech output is the Live API and its "
+                                   "TTS models, which agentplug does not drive; give the "
+                                   "agent a speech tool as custom_tools",
+        "enable_video_generation": "Veo is a separate long-running Gemini API operation, not "
+                                   "a response of the model; give the agent a video tool",
+        "enable_file_generation": "the Gemini API has no file generation; give the agent a "
+                                  "file-writing tool as custom_tools"}
     upload_support: ClassVar[dict[str, str]] = {
         "image": "yes", "document": "yes", "audio": "yes", "video": "yes",
         "image_url": _BY_URL, "document_url": _BY_URL, "audio_url": _BY_URL,
@@ -67,6 +76,10 @@ class GeminiParams(BackendParams):
         if self.thinking_budget is not None and self.thinking_level is not None:
             raise ValueError("set thinking_budget (Gemini 2.5) or thinking_level (Gemini 3), "
                              "not both")
+        if self.enable_image_generation and "image" not in model:
+            raise ValueError(f"enable_image_generation: {model!r} does not generate images; "
+                             "use a Gemini image model (gemini-2.5-flash-image, "
+                             "gemini-3-pro-image-preview)")
         return self
 
 
@@ -74,6 +87,7 @@ class GeminiParams(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="gemini",
+        structured_output="native",
         title="Gemini API",
         factory="agentplug.plugins.gemini.backend:GeminiBackend",
         params=GeminiParams,

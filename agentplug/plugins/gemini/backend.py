@@ -12,7 +12,9 @@ import functools
 import gc
 import itertools
 import json
+import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from agentplug.core.errors import (
@@ -27,9 +29,11 @@ from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
 from agentplug.core.requirements import require
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from agentplug.formats import gemini as fmt
+from agentplug.formats.structured import gemini_config
 from agentplug.sdk.backend import SDKBackend
 from agentplug.sdk.errors import ErrorRule
 from . import GeminiParams, combine_error, combines_builtin_tools, thinks
@@ -109,7 +113,11 @@ class GeminiBackend(SDKBackend):
             config["tool_config"] = {"include_server_side_tool_invocations": True}
         if tool_list:
             config["tools"] = tool_list
-        include = p.include_thoughts if p.include_thoughts is not None else thinks(self.model)
+        if p.enable_image_generation:
+            config["response_modalities"] = ["TEXT", "IMAGE"]
+        # Image models take no thinking config unless one is asked for.
+        include = p.include_thoughts if p.include_thoughts is not None else (
+            thinks(self.model) and not p.enable_image_generation)
         thinking: JSON = {}
         if include:
             thinking["include_thoughts"] = True
@@ -133,8 +141,11 @@ class GeminiBackend(SDKBackend):
         return {"model": self.model, "contents": contents,
                 "config": self.build_config(messages, tools)}
 
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        request["config"].update(gemini_config(output))
+
     def new_turn(self, url: str) -> _Turn:
-        return _Turn(self.name, url)
+        return _Turn(self.name, url, images_dir=self.params.cwd)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
         chunks = await client.aio.models.generate_content_stream(**request)
@@ -174,8 +185,9 @@ class _Turn:
 
     _ids = itertools.count(1)
 
-    def __init__(self, backend: str, url: str) -> None:
+    def __init__(self, backend: str, url: str, images_dir: str | None = None) -> None:
         self.backend, self.url = backend, url
+        self.images_dir = images_dir  # where generated images are saved (the agent's cwd)
         self.parts: list[JSON] = []  # JSON form, consecutive text merged
         self.calls: list[ToolCallPart] = []
         self.code: JSON | None = None  # the executable code awaiting its result
@@ -232,9 +244,22 @@ class _Turn:
             tr = data["tool_response"]
             return [BuiltinToolEvent(_tool_kind(tr.get("tool_type")), "completed",
                                      call_id=tr.get("id"), name=tr.get("tool_type"), data=tr)]
+        if part.inline_data is not None and (part.inline_data.mime_type or "").startswith(
+                "image/") and not part.thought:
+            return [self._image_saved(part.inline_data)]
         if part.text:
             return [ReasoningDelta(part.text) if part.thought else TextDelta(part.text)]
         return []
+
+    def _image_saved(self, blob: Any) -> BuiltinToolEvent:
+        """A generated image, written under the agent's cwd (small: done inline)."""
+        ext = (blob.mime_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
+        folder = Path(self.images_dir or ".").expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = (folder / f"gemini_image_{uuid.uuid4().hex[:12]}.{ext}").resolve()
+        path.write_bytes(blob.data or b"")
+        return BuiltinToolEvent("image_generation", "completed", call_id=path.stem,
+                                data={"path": str(path), "mime_type": blob.mime_type})
 
     def _keep(self, data: JSON) -> None:
         last = self.parts[-1] if self.parts else None
