@@ -21,7 +21,7 @@ from agentplug.toolsets.command_line.process import SandboxError
 from agentplug.toolsets.command_line.server import CommandLine, ToolFailure
 from agentplug.toolsets.command_line.settings import CommandLineSettings, DockerSettings
 
-from cl_support import IMAGE, containers, docker
+from cl_support import IMAGE, containers, descendants, docker
 
 pytestmark = pytest.mark.docker
 
@@ -173,30 +173,61 @@ def test_packages_without_network_are_a_located_config_error():
     assert "set it to bridge" in message
 
 
-async def test_a_container_whose_owner_was_killed_is_reaped_on_the_next_start(
-        docker_env, user_dir, sandbox):
+async def start_server(host: str, cwd, agent_id: str) -> tuple[subprocess.Popen, str]:
+    """A command-line server (not spoken to): it starts its container at once."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "agentplug.toolsets.command_line", "--cwd", str(user_dir),
-         "--mode", "docker", "--agent-id", "doomed"],
+        [sys.executable, "-m", "agentplug.toolsets.command_line", "--cwd", str(cwd),
+         "--mode", "docker", "--agent-id", agent_id],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "DOCKER_HOST": docker_env})
+        env={**os.environ, "DOCKER_HOST": host})
+    for _ in range(900):
+        boxes = await asyncio.to_thread(containers, host)
+        if (boxes and descendants(server.pid)) or server.poll() is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert len(boxes) == 1, server.stderr.read().decode() if server.poll() is not None else ""
+    return server, boxes[0]
+
+
+def kill9(*pids: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+async def wait_gone(host: str, box: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if box not in await asyncio.to_thread(containers, host):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def test_kill_9_of_the_owner_still_removes_its_container(docker_env, user_dir, sandbox):
+    # 1. the server's reaper removes the container the moment its owner dies
+    server, box = await start_server(docker_env, user_dir, "doomed")
     try:
-        for _ in range(600):
-            if (await asyncio.to_thread(containers, docker_env)) or server.poll() is not None:
-                break
-            await asyncio.sleep(0.1)
-        orphans = (await asyncio.to_thread(containers, docker_env))
-        assert len(orphans) == 1, server.stderr.read().decode() if server.poll() else ""
-    finally:
-        server.send_signal(signal.SIGKILL)
+        kill9(server.pid)
         server.wait()
+        assert await wait_gone(docker_env, box), "the reaper did not remove the container"
+    finally:
+        kill9(server.pid)
         for stream in (server.stdin, server.stdout, server.stderr):
             stream.close()
-    # kill -9: nobody removed it
-    assert (await asyncio.to_thread(containers, docker_env)) == orphans
+    # 2. reaper and owner both killed: the next server on the engine removes the container
+    server, box = await start_server(docker_env, user_dir, "doomed2")
+    try:
+        kill9(*descendants(server.pid), server.pid)
+        server.wait()
+        await asyncio.sleep(0.5)
+        assert box in await asyncio.to_thread(containers, docker_env)  # nobody removed it
+    finally:
+        for stream in (server.stdin, server.stdout, server.stderr):
+            stream.close()
     cl = await sandbox()
-    assert any(name.startswith("agentplug-doomed-") for name in cl.runner.reaped)
-    assert (await asyncio.to_thread(containers, docker_env)) == [cl.runner.container.id]
+    assert any(name.startswith("agentplug-doomed2-") for name in cl.runner.reaped)
+    assert await asyncio.to_thread(containers, docker_env) == [cl.runner.container.id]
 
 
 async def test_image_default_is_the_offline_one():

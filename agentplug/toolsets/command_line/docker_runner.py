@@ -144,6 +144,7 @@ class DockerRunner:
         self.shell = "/bin/sh"
         self.wrap: list[str] = []
         self.reaped: list[str] = []
+        self.reapers: list[Any] = []
 
     # lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -182,6 +183,11 @@ class DockerRunner:
             with contextlib.suppress(Exception):
                 self.container.remove(force=True)
             self.container = None
+        for reaper in self.reapers:  # their container is gone: let them go too
+            with contextlib.suppress(Exception):
+                reaper.stdin.close()
+                reaper.wait(timeout=30)
+        self.reapers.clear()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.close()
@@ -262,11 +268,22 @@ class DockerRunner:
         except Exception as exc:
             raise SandboxError(f"could not start a container from {d.image!r}: "
                                f"{_api_message(exc)}") from None
+        self._watch(self.container.id)
         try:
             self._prepare()
         except BaseException:
             self._close_container()
             raise
+
+    def _watch(self, container_id: str) -> None:
+        """A reaper that removes the container if this process dies without doing it."""
+        import subprocess
+        import sys
+
+        self.reapers.append(subprocess.Popen(
+            [sys.executable, "-m", "agentplug.toolsets.command_line.reaper", container_id],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=self.env))
 
     def _close_container(self) -> None:
         with contextlib.suppress(Exception):
