@@ -19,6 +19,7 @@ import mcp  # noqa: E402,F401
 import openai  # noqa: E402,F401
 
 import agentplug.plugins.chatcompletion.backend  # noqa: E402,F401
+import agentplug.plugins.gemini.backend  # noqa: E402,F401
 import agentplug.plugins.openai.backend  # noqa: E402,F401
 
 EDGE = Path(__file__).parents[1] / "mcp" / "servers" / "edge_server.py"
@@ -153,3 +154,29 @@ agents:
                                     "  filesystem: {cwd: workspace2}\n"))
     (issue,) = err.value.issues
     assert issue.key_path == "agent.filesystem.cwd" and "contradicts backend.cwd" in issue.message
+
+
+async def test_gemini_safety_settings_in_massgens_shape_reach_the_request(tmp_path):
+    from agentplug.testing import GeminiSimulator
+
+    with GeminiSimulator(Reply("ok")) as sim:
+        config = load_config(write(tmp_path, f"""\
+agent:
+  backend:
+    type: gemini
+    api_key: gm-test
+    base_url: {sim.base_url}
+    safety_settings:
+      HARM_CATEGORY_HARASSMENT: "BLOCK_MEDIUM_AND_ABOVE"
+      HARM_CATEGORY_HATE_SPEECH: "BLOCK_ONLY_HIGH"
+"""))
+        agent = await asyncio.to_thread(create_agent, config.agents[0])
+        async with agent:
+            await agent.run("hi")
+    assert sim.requests[0].body["safetySettings"] == [
+        {"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_MEDIUM_AND_ABOVE"},
+        {"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_ONLY_HIGH"}]
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "agent:\n  backend: {type: gemini, safety_settings: "
+                                    "{HARM_CATEGORY_HARASSMENT: SOMETIMES}}\n"))
+    assert "'SOMETIMES' is not one of" in err.value.issues[0].message

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.params import BackendParams
@@ -15,6 +15,8 @@ from agentplug.core.registry import YES, BackendSpec, FlagSupport
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-3-pro-preview",
           "gemini-3-flash-preview")
 DEFAULT_MODEL = "gemini-2.5-flash"
+THRESHOLDS = ("BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONLY_HIGH", "BLOCK_NONE",
+              "OFF")
 
 
 def thinks(model: str) -> bool:
@@ -63,9 +65,22 @@ class GeminiParams(BackendParams):
     top_k: int | None = Field(None, gt=0)
     stop_sequences: list[str] | None = None
     seed: int | None = None
+    safety_settings: dict[str, str] | None = Field(
+        None, description="MassGen's shape: {HARM_CATEGORY_...: BLOCK_...} thresholds")
     retry_initial_delay: float | None = Field(
         None, ge=0, description="seconds before the first retry (SDK default 1.0)")
     headers: dict[str, str] | None = None
+
+    @field_validator("safety_settings")
+    @classmethod
+    def _safety(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for category, threshold in (value or {}).items():
+            if not category.startswith("HARM_CATEGORY_"):
+                raise ValueError(f"safety_settings: {category!r} is not a HARM_CATEGORY_...")
+            if threshold not in THRESHOLDS:
+                raise ValueError(f"safety_settings.{category}: {threshold!r} is not one of "
+                                 f"{', '.join(THRESHOLDS)}")
+        return value
 
     @model_validator(mode="after")
     def _builtins_fit_model(self) -> GeminiParams:

@@ -132,6 +132,9 @@ class GeminiBackend(SDKBackend):
         for key in ("temperature", "top_p", "top_k", "stop_sequences", "seed"):
             if (value := getattr(p, key)) is not None:
                 config[key] = value
+        if p.safety_settings:
+            config["safety_settings"] = [{"category": c, "threshold": t}
+                                         for c, t in p.safety_settings.items()]
         return config
 
     def build_request(self, messages: Sequence[Message], tools: Sequence[ToolDef]
