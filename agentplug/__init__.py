@@ -41,11 +41,13 @@ _EXPORTS = {
     "ToolOutput": "agentplug.core.tools",
     "Usage": "agentplug.core.usage",
     "Budget": "agentplug.core.usage",
+    "StructuredOutputError": "agentplug.core.structured",
+    "OutputSpec": "agentplug.core.structured",
 }
 for _name in (
     "TextDelta", "ReasoningDelta", "ToolCallRequested", "ToolResult", "BuiltinToolEvent",
     "PlannedToolCall", "UsageEvent", "Notice", "SpeakerEvent", "Done", "ErrorEvent", "Event",
-    "Source",
+    "Source", "StructuredOutput",
 ):
     _EXPORTS[_name] = "agentplug.core.events"
 for _name in (
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
     from .core.messages import *  # noqa: F403
     from .core.params import BackendParams, MCPServerConfig
     from .core.registry import BackendSpec, CommandSpec, FlagSupport, Preset, ToolsetSpec
+    from .core.structured import OutputSpec, StructuredOutputError
     from .core.tools import (
         FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset, tool,
     )

@@ -28,6 +28,7 @@ def rows(registry: Any) -> list[dict[str, Any]]:
             "flag_reasons": {f: spec.flag(f).reason for f in FLAGS if spec.flag(f).reason},
             "notes": spec.notes,
             "capabilities": sorted(spec.capabilities),
+            "structured_output": spec.structured_output,
             "presets": {n: {"base_url": p.base_url, "env_var": p.env_var}
                         for n, p in spec.presets.items()},
             "extra": spec.extra,

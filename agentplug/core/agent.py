@@ -13,20 +13,23 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from . import pricing, tracing
 from .protocol import Backend, ToolBinder
 from .errors import AgentplugError, BackendError
 from .events import (
-    Done, ErrorEvent, Event, Notice, PlannedToolCall, ToolResult, UsageEvent,
+    Done, ErrorEvent, Event, Notice, PlannedToolCall, StructuredOutput, ToolResult, UsageEvent,
 )
 from .messages import (
     JSON, AssistantMessage, Message, Part, SystemMessage, TextPart, ToolCallPart,
     ToolResultMessage, UserMessage,
 )
+from .structured import Output, OutputStrategy, OutputTurn, strategy_for
 from .tools import FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset
 from .usage import Budget, Usage
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -53,8 +56,11 @@ class Agent:
         max_tokens_total: int | None = None,
         budget: Budget | None = None,
         attachments: Sequence[Part] = (),
+        output_retries: int = 1,
     ) -> None:
         self.id = id
+        # How often a typed answer (output_type) that fails validation is asked for again.
+        self.output_retries = output_retries
         # Sent with the first prompt of a conversation (a config's upload_files).
         self.attachments = list(attachments)
         self.backend = backend
@@ -69,6 +75,7 @@ class Agent:
         self.usage = Usage()
         self.last_error: BaseException | None = None
         self._sent = 0  # stateful backends: how much of the history they have seen
+        self._turn_sent = 0  # ... and of the current turn (a typed answer's retries)
         self._opened = False
         self._tool_index: dict[str, tuple[Toolset, ToolDef]] = {}
         # The agent's own limits, and a budget shared with other agents of the same run.
@@ -147,24 +154,61 @@ class Agent:
         await self.backend.reset()
 
     # turns -------------------------------------------------------------------------------
-    async def run(self, prompt: str | UserMessage) -> RunResult:
-        """Run one turn to completion; raise the turn's error if it failed."""
+    @overload
+    async def run(self, prompt: str | UserMessage, *, output_type: None = None,
+                  output_retries: int | None = None,
+                  output_strategy: OutputStrategy | None = None) -> RunResult: ...
+
+    @overload
+    async def run(self, prompt: str | UserMessage, *, output_type: type[T],
+                  output_retries: int | None = None,
+                  output_strategy: OutputStrategy | None = None) -> T: ...
+
+    @overload
+    async def run(self, prompt: str | UserMessage, *, output_type: dict[str, Any],
+                  output_retries: int | None = None,
+                  output_strategy: OutputStrategy | None = None) -> Any: ...
+
+    async def run(self, prompt: str | UserMessage, *, output_type: Any = None,
+                  output_retries: int | None = None,
+                  output_strategy: OutputStrategy | None = None) -> Any:
+        """Run one turn to completion; raise the turn's error if it failed. With an
+        ``output_type``, return the validated answer instead of a ``RunResult``."""
         done: Done | None = None
-        async for event in self.stream(prompt):
+        output: Any = None
+        async for event in self.stream(prompt, output_type=output_type,
+                                       output_retries=output_retries,
+                                       output_strategy=output_strategy):
             if isinstance(event, Done):
                 done = event
+            elif isinstance(event, StructuredOutput) and not event.partial:
+                output = event.value
             elif isinstance(event, ErrorEvent):
                 raise self.last_error or BackendError(event.message)
         assert done is not None
+        if output_type is not None:
+            return output
         return RunResult(done.text, done.message, done.usage, done.stop_reason)
 
-    async def stream(self, prompt: str | UserMessage) -> AsyncIterator[Event]:
-        """Stream one turn: deltas, tool activity and usage, then ``Done`` or ``ErrorEvent``."""
+    async def stream(self, prompt: str | UserMessage, *, output_type: Any = None,
+                     output_retries: int | None = None,
+                     output_strategy: OutputStrategy | None = None) -> AsyncIterator[Event]:
+        """Stream one turn: deltas, tool activity and usage, then ``Done`` or ``ErrorEvent``.
+
+        With an ``output_type`` (a pydantic model, dataclass, TypedDict, a list of them or a
+        JSON schema dict), ``StructuredOutput`` events carry the answer's JSON as it grows,
+        then the validated instance just before ``Done``."""
         await self.open()
         user = UserMessage.of(prompt) if isinstance(prompt, str) else prompt
         if self.attachments and not any(isinstance(m, UserMessage) for m in self.history):
             user = UserMessage([*self.attachments, *user.parts])
+        typed: OutputTurn | None = None
+        if output_type is not None:
+            typed = OutputTurn(Output(output_type), strategy_for(self.backend, output_strategy),
+                               self.output_retries if output_retries is None else output_retries)
+            user = typed.prepare(user)
         turn: list[Message] = [user]
+        self._turn_sent = 0
         usage = Usage()
         self.last_error = None
         committed = False
@@ -179,12 +223,19 @@ class Agent:
                                               _backend_type(self.backend), self.system_message)
             for notice in self._toolset_notices():
                 yield notice
-            for round_no in range(self.max_tool_rounds + 1):
+            round_no = 0
+            while True:
                 done: Done | None = None
+                if typed is not None:
+                    typed.start_call()
                 # aclosing: a turn left early (break, cancel) ends the backend's call now,
                 # not whenever the garbage collector finalizes its generator.
-                async with _closing(self._call_model(turn, trace)) as call_events:
+                async with _closing(self._call_model(turn, trace, typed)) as call_events:
                     async for event in call_events:
+                        if typed is not None and (partial := typed.partial(event)):
+                            yield event
+                            yield partial
+                            continue
                         if isinstance(event, Done):
                             done = event
                             continue
@@ -204,6 +255,14 @@ class Agent:
                                        "without a Done event")
                 turn.append(done.message)
                 calls = [] if self.backend.stateful else done.message.tool_calls
+                verdict = typed.judge(done.message, calls) if typed is not None else None
+                if verdict is not None:
+                    turn.extend(verdict.follow_up)
+                    if not verdict.accepted:
+                        continue  # a retry: not a tool round
+                    yield StructuredOutput(verdict.value, partial=False)
+                    final = Done(done.message, done.stop_reason, usage)
+                    break
                 if not calls:
                     final = Done(done.message, done.stop_reason, usage)
                     break
@@ -217,6 +276,7 @@ class Agent:
                     yield event
                 for notice in self._toolset_notices():
                     yield notice
+                round_no += 1
             self._commit(turn, usage)
             committed = True
             yield final
@@ -229,12 +289,17 @@ class Agent:
             if trace is not None and self._turn_span is not None:
                 self._end_turn_span(trace, usage, failure)
 
-    async def _call_model(self, turn: list[Message], trace: tracing.Tracing | None
-                          ) -> AsyncIterator[Event]:
+    async def _call_model(self, turn: list[Message], trace: tracing.Tracing | None,
+                          typed: OutputTurn | None = None) -> AsyncIterator[Event]:
         """One backend call, its usage priced; with tracing, inside a ``chat`` span (unless
-        the backend makes one per call itself, as a fallback chain does)."""
+        the backend makes one per call itself, as a fallback chain does). A typed answer's
+        native schema reaches the backend as ``output=``, which only backends declaring the
+        native strategy are asked to accept."""
         messages = self._outgoing(turn)
-        events = self.backend.stream(messages, self.tool_defs)
+        tools = self.tool_defs if typed is None else typed.tools(self.tool_defs)
+        spec = typed.call_spec if typed is not None else None
+        events = (self.backend.stream(messages, tools) if spec is None
+                  else self.backend.stream(messages, tools, output=spec))  # type: ignore[call-arg]
         span = None
         if trace is not None:
             if not getattr(self.backend, "traces_calls", False):
@@ -283,7 +348,9 @@ class Agent:
     def _outgoing(self, turn: list[Message]) -> list[Message]:
         if not self.backend.stateful:
             return [*self.history, *turn]
-        pending = [*self.history[self._sent:], *turn]
+        # A second call in one turn (a typed answer's retry) sends only what is new.
+        pending = [*self.history[self._sent:], *turn[self._turn_sent:]]
+        self._sent, self._turn_sent = len(self.history), len(turn)
         return [m for m in pending if not isinstance(m, AssistantMessage)]
 
     def _commit(self, turn: list[Message], usage: Usage) -> None:

@@ -110,6 +110,16 @@ class SpeakerEvent:
 
 
 @dataclass(slots=True)
+class StructuredOutput:
+    """A typed answer (``output_type``): partial ones carry the JSON parsed so far as it
+    streams; the last one (``partial=False``) the validated instance."""
+
+    value: Any
+    partial: bool = True
+    type: Literal["structured_output"] = "structured_output"
+
+
+@dataclass(slots=True)
 class Done:
     message: AssistantMessage
     stop_reason: StopReason
@@ -141,7 +151,7 @@ class ErrorEvent:
 
 Event = (
     TextDelta | ReasoningDelta | ToolCallRequested | ToolResult | BuiltinToolEvent
-    | PlannedToolCall | UsageEvent | Notice | SpeakerEvent | Done | ErrorEvent
+    | PlannedToolCall | UsageEvent | Notice | SpeakerEvent | StructuredOutput | Done | ErrorEvent
 )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .errors import PluginError, UnknownBackendError, UsageError
 from .params import BackendParams
+from .structured import STRATEGIES, OutputStrategy
 
 if TYPE_CHECKING:
     from .protocol import Backend
@@ -87,6 +88,9 @@ class BackendSpec:
     # models, None when no table covers it (shown as unpriced, never $0).
     pricing: str | None = None
     plugin: str = ""
+    # How a typed answer (output_type) is obtained: the provider's own schema-constrained
+    # output, a tool the model must call, or the schema in the prompt (docs/structured_output.md).
+    structured_output: OutputStrategy = "prompted"
 
     def flag(self, name: str) -> FlagSupport:
         return self.tool_flags.get(name, NO)
@@ -121,6 +125,9 @@ class BackendSpec:
             raise ValueError(f"backend type {self.type!r} must be an identifier")
         if not issubclass(self.params, BackendParams):
             raise ValueError("params must subclass agentplug.BackendParams")
+        if self.structured_output not in STRATEGIES:
+            raise ValueError(f"structured_output {self.structured_output!r} is not one of "
+                             f"{', '.join(STRATEGIES)}")
         for flag, support in self.tool_flags.items():
             if flag not in _FLAG_CAPABILITY:
                 raise ValueError(f"unknown tool flag {flag!r}")

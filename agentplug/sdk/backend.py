@@ -27,6 +27,7 @@ from agentplug.core.errors import BackendError
 from agentplug.core.events import Event
 from agentplug.core.messages import Message
 from agentplug.core.requirements import resolve_api_key
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 
 from .clients import cached_client, open_client
@@ -131,6 +132,19 @@ class SDKBackend(BaseBackend):
                       ) -> dict[str, Any]:
         raise NotImplementedError
 
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        """Constrain the request to a typed answer's schema (backends declaring the native
+        structured-output strategy override this)."""
+        raise NotImplementedError(f"{type(self).__name__} has no native structured output")
+
+    def output_request(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                       output: OutputSpec | None) -> dict[str, Any]:
+        """``build_request``, shaped for a typed answer when one is asked for."""
+        request = self.build_request(messages, tools)
+        if output is not None:
+            self.shape_output(request, output)
+        return request
+
     def new_turn(self, url: str) -> Turn:
         raise NotImplementedError
 
@@ -139,10 +153,10 @@ class SDKBackend(BaseBackend):
         """Send the request; its stream of items, closed when the call is left (even early)."""
         raise NotImplementedError
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         client = self.client()
-        request = self.build_request(messages, tools)
+        request = self.output_request(messages, tools, output)
         turn = self.new_turn(self.url_of(client))
         async for event in self.call(client, request, turn):
             yield event

@@ -11,9 +11,11 @@ from agentplug.core.events import (
     Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent,
 )
 from agentplug.core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import chat_completions as fmt
+from agentplug.formats.structured import chat_completions_format
 from .backend import KeyNeed, SDKBackend, openai_dict, sdk_dicts
 from .compat_params import CompatParams
 from .errors import ErrorRule
@@ -73,6 +75,9 @@ class ChatCompletionsBackend(SDKBackend):
         if tools:
             request["tools"] = fmt.tools(tools)
         return request
+
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        request["response_format"] = chat_completions_format(output)
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(url, self.name)

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from agentplug.core.errors import ProviderConnectionError
 from agentplug.core.events import Done, Event, Notice, ReasoningDelta, TextDelta
 from agentplug.core.messages import AssistantMessage, Message, Part, ReasoningPart, TextPart
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from .openai_sdk import openai_module
 from .chat_completions import ChatCompletionsBackend
@@ -107,13 +108,13 @@ class InferenceServerBackend(ChatCompletionsBackend):
             opts["model"] = self._model
         return opts
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         if self._notice is not None:
             notice, self._notice = self._notice, None
             yield notice
         inline = not self.params.separate_reasoning
-        async for event in super().stream(messages, tools):
+        async for event in super().stream(messages, tools, output):
             if inline and isinstance(event, ReasoningDelta):
                 yield TextDelta(event.text)
             elif inline and isinstance(event, Done):

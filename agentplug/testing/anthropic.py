@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from .script import BuiltinSpec, RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
+from .structured import anthropic_problem
 
 Block = dict[str, Any]
 _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
@@ -92,6 +93,8 @@ class AnthropicSimulator(Simulator):
         return b'event: content_block_delta\ndata: {"type": "content_block_delta", oops\n\n'
 
     def create(self, request: RecordedRequest) -> Response:
+        if problem := anthropic_problem(request.body):
+            return self.error_response(400, problem)
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
             raw = reply.body.encode() if isinstance(reply.body, str) else reply.body

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from .script import RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
+from .structured import chat_completions_problem
 
 _FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_calls": "tool_calls",
            "content_filter": "content_filter", "stop_sequence": "stop"}
@@ -100,6 +101,8 @@ class ChatCompletionsSimulator(Simulator):
         return None
 
     def completion(self, request: RecordedRequest) -> Response:
+        if problem := chat_completions_problem(request.body):
+            return self.error_response(400, problem)
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
             raw = reply.body.encode() if isinstance(reply.body, str) else reply.body

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from .script import BuiltinSpec, RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
+from .structured import responses_problem
 
 Event = dict[str, Any]
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
@@ -78,6 +79,8 @@ class ResponsesSimulator(Simulator):
                              status, {"x-request-id": f"req_sim{next(self._request_ids)}"})
 
     def create(self, request: RecordedRequest) -> Response:
+        if problem := responses_problem(request.body):
+            return self.error_response(400, problem)
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):
             raw = reply.body.encode() if isinstance(reply.body, str) else reply.body

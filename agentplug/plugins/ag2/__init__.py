@@ -102,6 +102,7 @@ class AG2Params(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="ag2",
+        structured_output="prompted",
         title="AG2 Framework (ag2)",
         factory="agentplug.plugins.ag2.backend:create_backend",
         params=AG2Params,

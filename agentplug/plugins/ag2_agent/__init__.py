@@ -66,6 +66,7 @@ class AG2AgentParams(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="ag2_agent",
+        structured_output="prompted",
         title="AG2 1.x agent (ag2.Agent)",
         factory="agentplug.plugins.ag2_agent.backend:AG2AgentBackend",
         params=AG2AgentParams,

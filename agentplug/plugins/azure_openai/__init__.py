@@ -37,6 +37,7 @@ class AzureOpenAIParams(CompatParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="azure_openai",
+        structured_output="native",
         title="Azure OpenAI",
         factory="agentplug.plugins.azure_openai.backend:AzureChatBackend",
         params=AzureOpenAIParams,

@@ -62,6 +62,7 @@ VARIES = FlagSupport("varies", "depends on the provider")
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="chatcompletion",
+        structured_output="native",
         title="ChatCompletion",
         factory="agentplug.plugins.chatcompletion.backend:GenericChatBackend",
         params=ChatCompletionParams,

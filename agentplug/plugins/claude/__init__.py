@@ -83,6 +83,7 @@ class ClaudeParams(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="claude",
+        structured_output="native",
         title="Claude API",
         factory="agentplug.plugins.claude.backend:ClaudeBackend",
         params=ClaudeParams,

@@ -24,9 +24,11 @@ from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
 from agentplug.core.requirements import require
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import anthropic as fmt
+from agentplug.formats.structured import anthropic_format
 from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.wire import anthropic_stream
@@ -107,6 +109,10 @@ class ClaudeBackend(SDKBackend):
             request["extra_body"] = {**sampling, **(p.extra_body or {})}
         return request
 
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        request["output_config"] = {**request.get("output_config", {}),
+                                    "format": anthropic_format(output)}
+
     def new_turn(self, url: str) -> _Turn:
         return _Turn(self.name, url)
 
@@ -116,10 +122,10 @@ class ClaudeBackend(SDKBackend):
                                     client.messages.with_streaming_response.create(**request))
         return sdk_dicts(await client.messages.create(**request), openai_dict)
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         client = self.client()
-        request = self.build_request(messages, tools)
+        request = self.output_request(messages, tools, output)
         turn = self.new_turn(self.url_of(client))
         for attempt in range(self.params.max_pause_continuations + 1):
             if attempt:

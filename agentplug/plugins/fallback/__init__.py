@@ -120,6 +120,7 @@ def _member(registry: Any, i: int, raw: Any, errors: list[InitErrorDetails]) -> 
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="fallback",
+        structured_output="prompted",
         title="Fallback chain",
         factory="agentplug.plugins.fallback.backend:FallbackBackend",
         params=FallbackParams,

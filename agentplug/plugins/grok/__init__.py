@@ -33,6 +33,7 @@ _CODE = FlagSupport("no", "Built-in Live Search feature only: Grok has no built-
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="grok",
+        structured_output="native",
         title="Grok API",
         factory="agentplug.plugins.grok.backend:create",
         params=GrokParams,

@@ -25,6 +25,7 @@ from agentplug.core.events import BuiltinToolEvent, Event, Source
 from agentplug.core.messages import Message
 from agentplug.core.params import BackendParams
 from agentplug.core.registry import BackendSpec
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from agentplug.formats import responses as fmt
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
@@ -75,10 +76,10 @@ class GrokSearchBackend(OpenAIResponsesBackend):
                 request[key] = value
         return request
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         client = self.client()
-        request = self.build_request(messages, tools)
+        request = self.output_request(messages, tools, output)
         turn = self.new_turn(self.url_of(client))
         sourced = False
         async for out in self.call(client, request, turn):

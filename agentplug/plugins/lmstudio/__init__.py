@@ -36,6 +36,7 @@ class LMStudioParams(CompatParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="lmstudio",
+        structured_output="native",
         title="LM Studio",
         factory="agentplug.plugins.lmstudio.backend:LMStudioBackend",
         params=LMStudioParams,

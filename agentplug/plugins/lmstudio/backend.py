@@ -13,6 +13,7 @@ from typing import Any
 
 from agentplug.core.events import Event, Notice
 from agentplug.core.messages import Message
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from .lms_cli import Lifecycle, Lms, bootstrap, locate
 from agentplug.sdk.backend import is_local
@@ -57,11 +58,11 @@ class LMStudioBackend(ChatCompletionsBackend):
                 raise
         await super().open()
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         while self.notices:
             yield self.notices.pop(0)
-        async for event in super().stream(messages, tools):
+        async for event in super().stream(messages, tools, output):
             yield event
 
     async def close(self) -> None:

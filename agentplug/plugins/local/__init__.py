@@ -48,6 +48,7 @@ class LocalParams(CompatParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="local",
+        structured_output="native",
         title="Local model (llama.cpp)",
         factory="agentplug.plugins.local.backend:LocalBackend",
         params=LocalParams,

@@ -21,6 +21,7 @@ from agentplug.core.errors import BackendError, ProviderError, StreamError
 from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
 from agentplug.core.messages import Message
 from agentplug.core.requirements import require
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from .model import LocalExtraError, display_name, resolve_model
@@ -124,8 +125,8 @@ class LocalBackend(ChatCompletionsBackend):
             await self._drop_lease()
             raise
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         async for notice in self._ensure_ready():
             yield notice
         assert self.lease is not None
@@ -135,7 +136,7 @@ class LocalBackend(ChatCompletionsBackend):
         self._log_mark = server.log_size()
         try:
             # aclosing: leaving early (cancel, break) closes the HTTP stream now, not at GC.
-            inner = cast(AsyncGenerator[Event, None], super().stream(messages, tools))
+            inner = cast(AsyncGenerator[Event, None], super().stream(messages, tools, output))
             async with aclosing(inner) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):

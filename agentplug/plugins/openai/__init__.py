@@ -101,6 +101,7 @@ class OpenAIParams(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="openai",
+        structured_output="native",
         title="OpenAI API",
         factory="agentplug.plugins.openai.backend:OpenAIResponsesBackend",
         params=OpenAIParams,

@@ -17,9 +17,11 @@ from agentplug.core.events import (
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
 )
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import responses as fmt
+from agentplug.formats.structured import responses_format
 from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.openai_sdk import openai_error, openai_module, stream_event_error
@@ -81,6 +83,9 @@ class OpenAIResponsesBackend(SDKBackend):
             if (value := getattr(p, key)) is not None:
                 request[key] = value
         return request
+
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        request["text"] = {**request.get("text", {}), "format": responses_format(output)}
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(self.name, url, images_dir=self.params.cwd)

@@ -18,6 +18,7 @@ class SGLangParams(InferenceServerParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="sglang",
+        structured_output="native",
         title="SGLang",
         factory="agentplug.plugins.sglang.backend:SGLangBackend",
         params=SGLangParams,

@@ -18,6 +18,7 @@ class VLLMParams(InferenceServerParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="vllm",
+        structured_output="native",
         title="vLLM",
         factory="agentplug.plugins.vllm.backend:VLLMBackend",
         params=VLLMParams,

@@ -28,6 +28,7 @@ class ZaiParams(CompatParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="zai",
+        structured_output="tool",
         title="Z AI",
         factory="agentplug.plugins.zai.backend:ZaiBackend",
         params=ZaiParams,
