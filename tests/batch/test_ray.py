@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from typing import Any
 
@@ -22,39 +24,32 @@ pytestmark = [pytest.mark.ray, pytest.mark.timeout(240)]
 ray = pytest.importorskip("ray")
 
 
-def session_pids(session: str) -> set[int]:
-    """Every process of one Ray session: gcs_server, raylets, their agents and monitors."""
+def ray_pids(root: str) -> set[int]:
+    """Every process of the Ray cluster under ``root`` (its own temp dir): the GCS server,
+    raylets, their agents and monitors. Another run's cluster is never matched."""
     out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
     return {int(line.split(None, 1)[0]) for line in out.splitlines()
-            if session in line and "ps -eo" not in line}
+            if root in line and "ps -eo" not in line}
 
 
-def new_session(before: set[str]) -> str | None:
-    sessions = set(os.listdir("/tmp/ray")) if os.path.isdir("/tmp/ray") else set()
-    fresh = sorted(s for s in sessions - before if s.startswith("session_2"))
-    return fresh[-1] if fresh else None
-
-
-def stop_session(session: str | None) -> set[int]:
-    """Wait for a session's processes to go; kill (by PID) and return any still there."""
-    if session is None:
-        return set()
+def stop_ray(root: str) -> set[int]:
+    """Wait for the cluster's processes to go; kill (by PID) and return any still there."""
     deadline = time.monotonic() + 20
-    while session_pids(session) and time.monotonic() < deadline:
+    while ray_pids(root) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = session_pids(session)
+    left = ray_pids(root)
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return left
 
 
-def start_cluster() -> Any:
+def start_cluster(root: str) -> Any:
     from ray.cluster_utils import Cluster
 
-    c = Cluster(initialize_head=True,
-                head_node_args={"num_cpus": 1, "include_dashboard": False})
-    workers = [c.add_node(num_cpus=1) for _ in range(2)]
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1, "include_dashboard": False, "temp_dir": root})
+    workers = [c.add_node(num_cpus=1, temp_dir=root) for _ in range(2)]
     c.wait_for_nodes()
     return c, workers
 
@@ -62,24 +57,25 @@ def start_cluster() -> Any:
 @pytest.fixture(scope="module")
 def cluster():
     os.environ["RAY_DISABLE_USAGE_STATS"] = "1"
-    before = set(os.listdir("/tmp/ray")) if os.path.isdir("/tmp/ray") else set()
+    root = tempfile.mkdtemp(prefix="agentplug-ray-", dir="/tmp")  # short: socket paths
     try:
-        c, workers = start_cluster()
-    except Exception as exc:
-        # Ray gives a node 30 s to register (hard-coded in ray._private.node); a machine
-        # loaded far beyond its cores cannot start one in time.
-        stop_session(new_session(before))
-        pytest.skip(f"Ray could not start a node here (load {os.getloadavg()[0]:.1f} on "
-                    f"{os.cpu_count()} cores): {exc}")
-    session = new_session(before)
-    assert session is not None
-    try:
-        yield c, workers
+        try:
+            c, workers = start_cluster(root)
+        except Exception as exc:
+            # Ray gives a node 30 s to register (hard-coded in ray._private.node); a machine
+            # loaded far beyond its cores cannot start one in time.
+            stop_ray(root)
+            pytest.skip(f"Ray could not start a node here (load {os.getloadavg()[0]:.1f} on "
+                        f"{os.cpu_count()} cores): {exc}")
+        try:
+            yield c, workers
+        finally:
+            ray.shutdown()
+            c.shutdown()
+            left = stop_ray(root)
+        assert not left, f"Ray processes were left running: {left}"
     finally:
-        ray.shutdown()
-        c.shutdown()
-        left = stop_session(session)
-    assert not left, f"Ray processes were left running: {left}"
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
