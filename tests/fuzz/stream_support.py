@@ -4,6 +4,7 @@ talks to it through the real SDK, and the recorded streams of that format."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,15 +34,20 @@ class WireFormat:
 
     def recorded(self) -> list[tuple[str, bytes, str]]:
         """(cassette, raw SSE body, content type) of every recorded stream."""
-        out = []
-        for path in sorted((CASSETTES / self.cassettes).glob("*.yaml")):
-            for interaction in yaml.safe_load(path.read_text("utf-8"))["interactions"]:
-                response = interaction["response"]
-                ctype = (response.get("headers") or {}).get("content-type", [""])[0]
-                body = (response.get("body") or {}).get("string")
-                if "event-stream" in ctype and body:
-                    out.append((path.name, body.encode(), ctype))
-        return out
+        return _recorded(self.cassettes)
+
+
+@functools.cache
+def _recorded(folder: str) -> list[tuple[str, bytes, str]]:
+    out = []
+    for path in sorted((CASSETTES / folder).glob("*.yaml")):
+        for interaction in yaml.safe_load(path.read_text("utf-8"))["interactions"]:
+            response = interaction["response"]
+            ctype = (response.get("headers") or {}).get("content-type", [""])[0]
+            body = (response.get("body") or {}).get("string")
+            if "event-stream" in ctype and body:
+                out.append((path.name, body.encode(), ctype))
+    return out
 
 
 def _common(sim: Simulator) -> dict[str, Any]:
