@@ -226,21 +226,29 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
         if not error.retryable or attempt > policy.retries:
             break
         await asyncio.sleep(policy.delay(attempt, cause))
-    record: dict[str, Any] = {
+    record = result_record(job, done, None if done else error, usage, attempt, started,
+                           time.perf_counter() - t0, node)
+    if seen is not None:
+        record["events"] = seen
+    return record
+
+
+def result_record(job: Job, done: Done | None, error: ErrorEvent | None, usage: Usage,
+                  attempts: int, started: float, duration: float, node: str | None = None
+                  ) -> dict[str, Any]:
+    """A task's result line (see docs/batch.md)."""
+    return {
         "id": job.id, "agent": job.agent, "status": "ok" if done else "failed",
         "text": done.text if done else None,
         "stop_reason": done.stop_reason if done else "error",
         "usage": _usage_dict(usage), "cost_usd": usage.cost_usd,
-        "attempts": attempt,
-        "started_at": _iso(started), "duration_s": round(time.perf_counter() - t0, 6),
-        "error": None if error is None or done else {
+        "attempts": attempts,
+        "started_at": _iso(started), "duration_s": round(duration, 6),
+        "error": None if error is None else {
             "type": error.error_type, "message": error.message, "status": error.status,
             "retryable": error.retryable},
         "metadata": job.metadata, "node": node or NODE,
     }
-    if seen is not None:
-        record["events"] = seen
-    return record
 
 
 def _usage_dict(usage: Usage) -> dict[str, Any]:

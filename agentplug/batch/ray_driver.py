@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from ..core.config import AgentConfig
 from ..core.errors import BackendError
 from ..core.requirements import require
-from .execute import AgentPool, Job, run_job
+from ..core.events import ErrorEvent
+from ..core.usage import Usage
+from .execute import AgentPool, Job, result_record, run_job
 from .limits import RateLimits, WindowLimiter
 from .retry import RetryPolicy
 
-NODE_LOSS_RETRIES = 5  # a task moved this many times is recorded as failed
+NODE_LOSS_RETRIES = 5  # moves off lost nodes before a task is recorded as failed
 
 
 class _LimiterActor:
@@ -155,6 +158,7 @@ class RayExecutor:
     async def run(self, job: Job) -> dict[str, Any]:
         ray = self._ray
         lost = 0
+        started, t0 = time.time(), time.perf_counter()
         while True:
             if not self._workers:
                 await self._refresh()
@@ -173,9 +177,13 @@ class RayExecutor:
                 if node in self._workers:
                     self._drop(node)
                     await self._refresh()
-                if lost > NODE_LOSS_RETRIES:
-                    raise BackendError(f"task {job.id!r} lost its node {lost} times: "
-                                       f"{type(exc).__name__}") from exc
+                if lost > NODE_LOSS_RETRIES:  # this task may be what kills its nodes
+                    error = ErrorEvent(f"lost its node {lost} times: {type(exc).__name__}: "
+                                       f"{exc}"[:2000], "NodeLostError", retryable=True)
+                    record = result_record(job, None, error, Usage(), lost, started,
+                                           time.perf_counter() - t0, node)
+                    record["requeued"] = lost
+                    return record
             finally:
                 if node in self._load:
                     self._load[node] -= 1
