@@ -204,7 +204,9 @@ class Agent:
             user = UserMessage([*self.attachments, *user.parts])
         typed: OutputTurn | None = None
         if output_type is not None:
-            typed = OutputTurn(Output(output_type), strategy_for(self.backend, output_strategy),
+            # Off the loop: a schema's first validator imports jsonschema; big models take ms.
+            output = await asyncio.to_thread(Output, output_type)
+            typed = OutputTurn(output, strategy_for(self.backend, output_strategy),
                                self.output_retries if output_retries is None else output_retries)
             user = typed.prepare(user)
         turn: list[Message] = [user]
