@@ -34,14 +34,14 @@ def is_tty(stream: IO[str]) -> bool:
         return False
 
 
-def console(stream: IO[str], *, width: int | None = None) -> Console:
+def console(stream: IO[str]) -> Console:
     """A rich Console on ``stream``: colour on a terminal, plain text otherwise.
 
     Markup, emoji codes and highlighting are off: model and tool text is shown verbatim.
     """
     from rich.console import Console
 
-    return Console(file=stream, width=width, markup=False, emoji=False, highlight=False)
+    return Console(file=stream, markup=False, emoji=False, highlight=False)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
@@ -54,8 +54,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *,
     stream = out or sys.stdout
     con = console(stream)
     table = Table(*headers, box=box.ROUNDED if con.is_terminal else box.ASCII2,
-                  title=title, header_style="bold" if con.is_terminal else "",
-                  show_lines=False, pad_edge=True, expand=False)
+                  title=title, header_style="bold" if con.is_terminal else "")
     for row in rows:
         table.add_row(*row)
     con.print(table)
