@@ -12,9 +12,16 @@ from pathlib import Path
 import pytest
 
 from agentplug import create_agent
+from agentplug.core.host import default_host
 from agentplug.testing import ChatCompletionsSimulator
 
 from ag2_support import llm
+
+# The plugin host and the AG2 runtimes load here, once, rather than inside the first test's
+# event loop (the slow-callback guard watches it; under load these imports take seconds).
+default_host()
+import agentplug.plugins.ag2.backend  # noqa: E402,F401
+import agentplug.plugins.ag2_agent.backend  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = REPO / "scripts" / "docker-engine.sh"

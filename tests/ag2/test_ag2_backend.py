@@ -8,6 +8,7 @@ import sys
 import pytest
 
 pytest.importorskip("autogen")
+pytest.importorskip("agentplug.adapters.mcp")  # imports the MCP SDK here, not in a test's loop
 
 from agentplug import (  # noqa: E402
     BuiltinToolEvent, Done, Notice, TextDelta, ToolCallRequested, ToolResult, UsageEvent,
@@ -177,7 +178,6 @@ async def test_ag2_own_model_calls_python_and_mcp_tools(sims, tmp_path):
 
     from agentplug.testing import ToolCallSpec
 
-    pytest.importorskip("mcp")
     edge = str(Path(__file__).parents[1] / "mcp" / "servers" / "edge_server.py")
 
     def shout(text: str) -> str:

@@ -253,10 +253,10 @@ def test_a_massgen_group_config_maps_every_llm_config_onto_a_backend():
 
 def test_an_api_type_may_be_a_third_party_backend_type():
     # the registry decides: any declared type is an api_type (here a built-in one)
-    config = parse_config(group(f"""\
-        llm_config: {{api_type: chatcompletion, model: m, base_url: "http://127.0.0.1:9/v1"}}
-        agents: [{{name: A}}]
-        pattern: {{type: round_robin}}
+    config = parse_config(group("""\
+        llm_config: {api_type: chatcompletion, model: m, base_url: "http://127.0.0.1:9/v1"}
+        agents: [{name: A}]
+        pattern: {type: round_robin}
         """))
     g = config.agents[0].backend.group_config
     assert g.agents[0].backend(g)["type"] == "chatcompletion"
@@ -275,7 +275,8 @@ def test_an_api_type_may_be_a_third_party_backend_type():
      "api_type must be a name"),
     ("agents: [{name: A, llm_config: {api_type: google, model: x, cache_seed: 4}}]\n",
      "llm_config.cache_seed"),
-    (f"llm: {CC}\nagents: [{{name: 'two words'}}]\n", "group_config.agents[0].name: Value error, 'two words' must be a name without spaces"),
+    (f"llm: {CC}\nagents: [{{name: 'two words'}}]\n",
+     "group_config.agents[0].name: Value error, 'two words' must be a name without spaces"),
     (f"llm: {CC}\nagents: []\n", "group_config.agents"),
     (f"llm: {CC}\nagents: [{{name: A, code_execution_config: {{executor: {{type: [x]}}}}}}]\n",
      "executor.type must be a name"),

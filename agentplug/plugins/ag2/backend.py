@@ -104,9 +104,9 @@ class AG2Backend(BaseBackend):
     async def _mcp_for_ag2_model(self) -> None:
         """With AG2's own llm_config, AG2 calls the MCP tools: its model is offered them and
         the executor partner runs them (under ``llm:`` the model's agent has them instead)."""
-        from agentplug.adapters.mcp import MCPToolset
-
-        self._mcp = MCPToolset.from_params(self.params)
+        # The MCP SDK's first import is slow: off the loop.
+        mcp = await asyncio.to_thread(require, "agentplug.adapters.mcp", "mcp")
+        self._mcp = mcp.MCPToolset.from_params(self.params)
         await self._mcp.open()
         await self._register_with_ag2(self._mcp)
 

@@ -43,6 +43,8 @@ class AG2GroupBackend(BaseBackend):
         if self.chat is not None:
             return
         await asyncio.to_thread(require, "autogen", "ag2")
+        if self.params.mcp_servers:  # the members' MCP toolsets: a slow first import
+            await asyncio.to_thread(require, "agentplug.adapters.mcp", "mcp")
         from agentplug.adapters.ag2.group_chat import Member, PatternChat
 
         g = self.group

@@ -46,9 +46,9 @@ class AG2AgentBackend(BaseBackend):
                 self.model = AgentplugModel(self.params.llm, on_event=self._priced)
                 await self.model.open()
             if self.params.mcp_servers:
-                from ...adapters.mcp import MCPToolset
-
-                self._mcp = MCPToolset.from_params(self.params)
+                # The MCP SDK's first import is slow: off the loop.
+                mcp = await asyncio.to_thread(require, "agentplug.adapters.mcp", "mcp")
+                self._mcp = mcp.MCPToolset.from_params(self.params)
                 await self._mcp.open()
         except BaseException:
             await self.close()
