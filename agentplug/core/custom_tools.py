@@ -165,19 +165,33 @@ def check_tool(entry: CustomToolConfig, base_dir: Path | None) -> tuple[str | No
     return str(resolved), _check_functions(entry, tree, entry.path)
 
 
+def module_file(name: str) -> Path | None:
+    """The source file of an importable module, found on ``sys.path`` without importing it
+    (``find_spec`` of ``a.b`` would run package ``a``'s ``__init__``)."""
+    parts = name.split(".")
+    for root in [*sys.path, str(Path.cwd())]:
+        base = Path(root or ".").joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    if len(parts) == 1:  # a top-level module elsewhere (a .pth, a zip): ask, runs nothing
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            return Path(spec.origin)
+    return None
+
+
 def _check_module(entry: CustomToolConfig) -> list[ToolProblem]:
     assert entry.module is not None
-    try:
-        spec = importlib.util.find_spec(entry.module)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
+    origin = module_file(entry.module)
+    if origin is None:
         return [ToolProblem("module", f"module {entry.module!r} is not importable here",
                             "install it, or use `path:` with the .py file")]
-    if not spec.origin or not spec.origin.endswith(".py"):
-        return []  # a compiled or namespace module: checked when loaded
     try:
-        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        tree = ast.parse(origin.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError) as exc:
         return [ToolProblem("module", f"cannot read module {entry.module!r}: {exc}")]
     return _check_functions(entry, tree, entry.module)

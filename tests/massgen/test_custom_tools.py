@@ -218,3 +218,16 @@ def test_agent_cwd_and_allowed_paths_are_filled_in_not_asked_for(tmp_path):
     assert list(tool.definition.parameters["properties"]) == ["image_path"]
     out = asyncio.run(tool({"image_path": "a.png"})).as_text
     assert out == f"a.png in {work.resolve()} within [{str(work.resolve())!r}]"
+
+
+def test_a_module_is_found_without_running_its_package(tmp_path, monkeypatch):
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise SystemExit('package imported!')\n")
+    (pkg / "tools.py").write_text("def shout(text: str) -> str:\n    return text.upper()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = write(tmp_path, "agent:\n  backend:\n    type: claude\n    tools: ['mypkg.tools:shout',"
+                           " 'mypkg.tools:whisper']\n")
+    (issue,) = issues_of(path)
+    assert issue.key_path == "agent.backend.tools[1].function"
+    assert "no function 'whisper' in mypkg.tools" in issue.message
