@@ -106,3 +106,22 @@ def test_massgen_report_lists_honoured_ignored_rejected(massgen_checkout, capsys
     assert re.search(r"massgen: ignored on purpose\n  ui: MassGen's terminal display", out)
     assert re.search(r"massgen: rejected\n  agents\[0\]\.backend\.custom_tools: .*no `path`",
                      out)
+
+
+def test_the_cli_as_massgen_users_run_it(massgen_checkout):
+    """The installed `agentplug` command from the checkout's root: exit codes, no traceback."""
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).parent / "agentplug")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    good = "configs/tools/custom_tools/gemini_custom_tool_example.yaml"
+    ok = subprocess.run([exe, "check", good], capture_output=True, text=True, timeout=60,
+                        env=env, cwd=SAMPLE)
+    assert ok.returncode == 0 and "ok: agent 'gemini2.5flash_custom_tool'" in ok.stdout
+    bad = subprocess.run([exe, "check", "configs/tools/custom_tools/"
+                          "qwen_local_custom_tool_example_no_path.yaml"],
+                         capture_output=True, text=True, timeout=60, env=env, cwd=SAMPLE)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert ("qwen_local_custom_tool_example_no_path.yaml:11: "
+            "agents[0].backend.custom_tools[0].function") in bad.stderr
