@@ -114,7 +114,8 @@ class DockerProcess:
                 break
             time.sleep(0.02)
         code = info.get("ExitCode")
-        if code is None or code >= 128:  # killed: by us, the kernel, or with its container?
+        if code is None or code < 0 or code >= 128:  # killed: by us, the kernel, or with
+            # its container? (an exec that died with its container reports -1)
             self.runner.check_container("while the command ran")
         return int(code) if code is not None else 137
 
@@ -266,6 +267,8 @@ class DockerRunner:
         try:
             self.container = self.client.containers.run(**kwargs)
         except Exception as exc:
+            with contextlib.suppress(Exception):  # created but not started: do not leave it
+                self.client.containers.get(kwargs["name"]).remove(force=True)
             raise SandboxError(f"could not start a container from {d.image!r}: "
                                f"{_api_message(exc)}") from None
         self._watch(self.container.id)
