@@ -4,7 +4,7 @@ The framing is the openai and anthropic SDKs' own (lines end at CR, LF or CRLF; 
 dispatches; ``:`` starts a comment; one space after the colon is dropped; the last event id
 is sticky, so after an ``id:`` line every blank line dispatches), and each line is decoded
 as UTF-8 as they decode it, so a stream breaks at the same place with the same exception.
-What is left out is their per-event objects: a chunk's events come back as a list of
+What is left out is their per-event objects: a chunk's events come out as
 ``(event name or None, data bytes)``, the data still undecoded for the JSON parser.
 
 ``loads`` parses a JSON payload with ``jiter`` (a dependency of the openai and anthropic
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import jiter
@@ -44,7 +45,9 @@ class SSEDecoder:
         self._last_id: str | None = None
         self._retry: int | None = None
 
-    def feed(self, chunk: bytes) -> list[Event]:
+    def feed(self, chunk: bytes) -> Iterator[Event]:
+        """The events completed by ``chunk``, lazily: those before a line that fails to
+        decode come out before the error, as from the SDKs' decoders."""
         if self._skip_lf and chunk[:1] == b"\n":
             chunk = chunk[1:]
         buf = self._rest + chunk if self._rest else chunk
@@ -62,18 +65,19 @@ class SSEDecoder:
         may fail to decode), but an event without the blank line that ends it is dropped."""
         rest, self._rest = self._rest, b""
         if rest:
-            self._lines([rest])
+            for _ in self._lines([rest]):
+                pass
 
-    def _lines(self, lines: list[bytes]) -> list[Event]:
-        out: list[Event] = []
+    def _lines(self, lines: list[bytes]) -> Iterator[Event]:
         data = self._data
         for line in lines:
             if not line:
                 if data or self._event or self._last_id or self._retry is not None:
-                    out.append((self._event or None,
-                                data[0] if len(data) == 1 else b"\n".join(data)))
+                    event = (self._event or None,
+                             data[0] if len(data) == 1 else b"\n".join(data))
                     data = self._data = []
                     self._event = self._retry = None
+                    yield event
                 continue
             if line[:6] == b"data: ":
                 line.decode("utf-8")  # raises where the SDKs raise; the bytes go on to jiter
@@ -95,4 +99,3 @@ class SSEDecoder:
             elif name == "retry":
                 with contextlib.suppress(ValueError):
                     self._retry = int(value)
-        return out
