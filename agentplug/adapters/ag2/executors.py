@@ -284,7 +284,7 @@ def _remyx(kwargs: dict[str, Any], work_dir: Path) -> ExecutorHandle:
         from remyxai.api.search import get_asset
 
         try:
-            asset = get_asset(kwargs["arxiv_id"])
+            asset = get_asset(kwargs["arxiv_id"], api_key=kwargs["api_key"])
         except Exception as exc:
             raise ExecutorUnavailableError(f"Remyx could not look up paper "
                                            f"{kwargs['arxiv_id']!r}: {exc}") from exc
