@@ -41,7 +41,20 @@ def stop_ray(root: str) -> set[int]:
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while ray_pids(root) and time.monotonic() < deadline:
+        time.sleep(0.1)
     return left
+
+
+def remove_root(root: str) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    # Clusters whose start failed in earlier runs may have written their logs after their
+    # run removed the dir: clear any such dir that no process uses any more.
+    for name in os.listdir("/tmp"):
+        stale = os.path.join("/tmp", name)
+        if name.startswith("agentplug-ray-") and not ray_pids(stale):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def start_cluster(root: str) -> Any:
@@ -75,7 +88,7 @@ def cluster():
             left = stop_ray(root)
         assert not left, f"Ray processes were left running: {left}"
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_root(root)
 
 
 @pytest.fixture
