@@ -50,10 +50,12 @@ def stop_ray(root: str) -> set[int]:
 def remove_root(root: str) -> None:
     shutil.rmtree(root, ignore_errors=True)
     # Clusters whose start failed in earlier runs may have written their logs after their
-    # run removed the dir: clear any such dir that no process uses any more.
+    # run removed the dir: clear such dirs, old and used by no process (not a concurrent
+    # run's new one).
     for name in os.listdir("/tmp"):
         stale = os.path.join("/tmp", name)
-        if name.startswith("agentplug-ray-") and not ray_pids(stale):
+        if name.startswith("agentplug-ray-") and time.time() - os.path.getmtime(stale) > 600 \
+                and not ray_pids(stale):
             shutil.rmtree(stale, ignore_errors=True)
 
 
