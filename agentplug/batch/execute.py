@@ -19,11 +19,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from ..core.agent import Agent
 from ..core.config import AgentConfig
 from ..core.errors import UsageError
-from ..core.events import Done, ErrorEvent, Event, UsageEvent, event_to_dict
+from ..core.events import Done, ErrorEvent, Event, StructuredOutput, UsageEvent, event_to_dict
 from ..core.messages import Message, TextPart, UserMessage
+from ..core.structured import OutputSpec
 from ..core.tools import ToolDef
 from ..core.usage import Usage
 from .limits import Limiter, limit_key_of
@@ -68,13 +71,16 @@ class _LimitedBackend:
     async def reset(self) -> None:
         await self.inner.reset()
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         ticket = await self.limiter.acquire(self.provider, self.model, _estimate(messages))
         used: int | None = None
         first = True
+        # A typed answer's schema passes through only when the agent asked for it natively.
+        events = (self.inner.stream(messages, tools) if output is None
+                  else self.inner.stream(messages, tools, output=output))
         try:
-            async for event in self.inner.stream(messages, tools):
+            async for event in events:
                 if first:
                     first = False
                     await self.limiter.started(ticket)
@@ -194,7 +200,7 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
     while True:
         attempt += 1
         agent = await pool.take(job.agent, job.system_message)
-        done = error = None
+        done = error = output = None
         cause: BaseException | None = None
         try:
             async for event in agent.stream(job.message):
@@ -204,6 +210,8 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
                     usage = usage + event.usage
                 elif isinstance(event, Done):
                     done = event
+                elif isinstance(event, StructuredOutput) and not event.partial:
+                    output = event.value
                 elif isinstance(event, ErrorEvent):
                     error, cause = event, agent.last_error
         except UsageError:
@@ -227,19 +235,20 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
             break
         await asyncio.sleep(policy.delay(attempt, cause))
     record = result_record(job, done, None if done else error, usage, attempt, started,
-                           time.perf_counter() - t0, node)
+                           time.perf_counter() - t0, node, output)
     if seen is not None:
         record["events"] = seen
     return record
 
 
 def result_record(job: Job, done: Done | None, error: ErrorEvent | None, usage: Usage,
-                  attempts: int, started: float, duration: float, node: str | None = None
-                  ) -> dict[str, Any]:
-    """A task's result line (see docs/batch.md)."""
+                  attempts: int, started: float, duration: float, node: str | None = None,
+                  output: Any = None) -> dict[str, Any]:
+    """A task's result line (see docs/batch.md); ``output``: the validated JSON of an agent
+    with an ``output_schema``."""
     return {
         "id": job.id, "agent": job.agent, "status": "ok" if done else "failed",
-        "text": done.text if done else None,
+        "text": done.text if done else None, "output": to_jsonable_python(output),
         "stop_reason": done.stop_reason if done else "error",
         "usage": _usage_dict(usage), "cost_usd": usage.cost_usd,
         "attempts": attempts,

@@ -15,6 +15,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("prompt", help="the prompt")
     add_agent_arguments(p)
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
+    p.add_argument("--output-schema", metavar="SCHEMA.json",
+                   help="answer as JSON matching this schema: the validated JSON is printed "
+                        "(overrides the config's output_schema)")
     p.set_defaults(handler=run)
 
 
@@ -73,19 +76,37 @@ def run(args: argparse.Namespace) -> int:
     from ..build import create_agent
     from ._render import JsonRenderer, TerminalRenderer
 
-    agent = create_agent(agent_config_from_args(args))
+    from ..core.structured import load_schema
+
+    config = agent_config_from_args(args)
+    schema = load_schema(args.output_schema) if args.output_schema else config.output_schema
+    agent = create_agent(config)
     render = JsonRenderer() if args.json else TerminalRenderer(
         show_reasoning=not args.no_reasoning, markdown=False if args.plain else None)
-    return asyncio.run(stream(agent, args.prompt, render))
+    return asyncio.run(stream(agent, args.prompt, render, schema))
 
 
-async def stream(agent: Any, prompt: str, render: Any) -> int:
+async def stream(agent: Any, prompt: str, render: Any, schema: Any = None) -> int:
+    """Stream one prompt; with a schema, stdout gets only the validated JSON (the answer's
+    text and partial objects are not shown, except as ``--json`` event lines)."""
+    import json
+    import sys
+
+    from ._render import JsonRenderer
+
     failed = False
+    typed = schema is not None and not isinstance(render, JsonRenderer)
     try:
         async with agent:
-            async for event in agent.stream(prompt):
-                render(event)
+            async for event in agent.stream(prompt, output_type=schema):
                 failed = failed or event.type == "error"
+                if typed and event.type == "structured_output":
+                    if not event.partial:
+                        sys.stdout.write(json.dumps(event.value, ensure_ascii=False) + "\n")
+                    continue
+                if typed and event.type == "text_delta":
+                    continue
+                render(event)
     finally:
         render.close()
     return 1 if failed else 0

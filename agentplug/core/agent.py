@@ -56,9 +56,12 @@ class Agent:
         max_tokens_total: int | None = None,
         budget: Budget | None = None,
         attachments: Sequence[Part] = (),
+        output_type: Any = None,
         output_retries: int = 1,
     ) -> None:
         self.id = id
+        # Every turn's typed answer unless a call names its own (a config's output_schema).
+        self.output_type = output_type
         # How often a typed answer (output_type) that fails validation is asked for again.
         self.output_retries = output_retries
         # Sent with the first prompt of a conversation (a config's upload_files).
@@ -186,7 +189,7 @@ class Agent:
             elif isinstance(event, ErrorEvent):
                 raise self.last_error or BackendError(event.message)
         assert done is not None
-        if output_type is not None:
+        if output_type is not None or self.output_type is not None:
             return output
         return RunResult(done.text, done.message, done.usage, done.stop_reason)
 
@@ -203,6 +206,7 @@ class Agent:
         if self.attachments and not any(isinstance(m, UserMessage) for m in self.history):
             user = UserMessage([*self.attachments, *user.parts])
         typed: OutputTurn | None = None
+        output_type = self.output_type if output_type is None else output_type
         if output_type is not None:
             # Off the loop: a schema's first validator imports jsonschema; big models take ms.
             output = await asyncio.to_thread(Output, output_type)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, ConfigIssue, UnknownBackendError
+from .errors import ConfigError, ConfigIssue, UnknownBackendError, UsageError
 from .custom_tools import check_tool, resolve_path
 from .params import GENERATION_FLAGS, TOOL_FLAGS, BackendParams, StrictModel
 from .redact import looks_secret, register
@@ -80,6 +80,8 @@ class _AgentFields(StrictModel):
     toolsets: list[ToolsetRef] = Field(default_factory=list)
     max_cost_usd: float | None = Field(None, gt=0, description="the agent's budget in USD")
     max_tokens_total: int | None = Field(None, gt=0, description="its budget in tokens")
+    # A typed answer: a JSON schema inline, or the path of a JSON file holding one.
+    output_schema: dict[str, Any] | str | None = None
 
     @field_validator("max_tool_rounds", mode="before")
     @classmethod
@@ -107,6 +109,7 @@ class AgentConfig:
     toolsets: list[ToolsetRef] = field(default_factory=list)
     max_cost_usd: float | None = None
     max_tokens_total: int | None = None
+    output_schema: dict[str, Any] | None = None  # `agentplug run` prints the validated JSON
     # Lines of the source file by key path, for checks made after loading (MCP security).
     locator: _Locator | None = field(default=None, repr=False, compare=False)
 
@@ -448,6 +451,8 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
     base_dir = Path(loc.source).resolve().parent if loc.source else None
     _check_custom_tools(params, bpath, loc, issues, base_dir)
     _check_uploads(spec, params, bpath, loc, issues, base_dir)
+    output_schema = _output_schema(fields.output_schema, (*path, "output_schema"), loc, issues,
+                                   base_dir)
     if len(issues) > before:
         return None
     system = "\n\n".join(x for x in (fields.system_message, fields.append_system_prompt)
@@ -457,8 +462,24 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
         backend=params, spec=spec, system_message=system,
         max_tool_rounds=fields.max_tool_rounds, key_path=format_path(path),
         toolsets=fields.toolsets, locator=loc, max_cost_usd=fields.max_cost_usd,
-        max_tokens_total=fields.max_tokens_total,
+        max_tokens_total=fields.max_tokens_total, output_schema=output_schema,
     )
+
+
+def _output_schema(value: dict[str, Any] | str | None, path: tuple[str | int, ...],
+                   loc: _Locator, issues: list[ConfigIssue], base_dir: Path | None
+                   ) -> dict[str, Any] | None:
+    """The agent's output schema, read from its file when a path is given, and checked."""
+    from .structured import load_schema
+
+    if value is None:
+        return None
+    try:
+        return load_schema(value, base_dir)
+    except UsageError as exc:
+        issues.append(loc.issue(path, str(exc), "give a JSON schema mapping, or the path of a "
+                                "JSON file holding one (relative to this config)"))
+        return None
 
 
 def _check_toolsets(refs: list[ToolsetRef], path: tuple[str | int, ...], loc: _Locator,

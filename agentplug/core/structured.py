@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
@@ -319,3 +320,28 @@ class OutputTurn:
                 f"allowed (output_retries): {error}\nlast answer: {raw[:2000]}", raw, error)
         self.retries_left -= 1
         return Verdict(False, follow_up=retry(self.output.retry_prompt(error, self.strategy)))
+
+
+def load_schema(value: dict[str, Any] | str, base_dir: Path | None = None) -> dict[str, Any]:
+    """A JSON schema given inline or as a JSON file's path, checked; ``UsageError`` says
+    which file and line is wrong."""
+    if isinstance(value, dict):
+        schema = value
+    else:
+        path = Path(value).expanduser()
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read the output schema {str(path)!r}: "
+                             f"{exc.strerror or exc}") from None
+        try:
+            schema = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{exc.lineno}: the output schema is not valid JSON: "
+                             f"{exc.msg}") from None
+        if not isinstance(schema, dict):
+            raise UsageError(f"{path}: the output schema must be a JSON object")
+    _check_schema(schema)
+    return schema
