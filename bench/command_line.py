@@ -143,12 +143,13 @@ async def main(runs: int, write: bool) -> int:
              f"{time.strftime('%Y-%m-%d')}, by `bench/command_line.py`."]
     if start_ms is not None:
         notes.append(f"The container is started once per agent, by `open` ({start_ms:.0f} ms "
-                     "here, image check and setup included; the private engine's vfs storage driver copies "
-                     "the image for each container); no command pays it.")
+                     "here, image check and setup included; the private engine's vfs storage "
+                     "driver copies the image for each container); no command pays it.")
     notes.append("agentplug's extra per command: the pattern check, a new session and a tag "
                  "per command (what lets a timeout kill the whole tree), and head/tail capture; "
-                 "in docker mode an `exec_inspect` for the exit code. Locally the gap is within this machine's noise "
-                 "(1.01× here; 1.4–1.8× in runs while other suites loaded both cores). "
+                 "in docker mode an `exec_inspect` for the exit code. Locally the gap is within "
+                 "this machine's noise (1.01× here; 1.4–1.8× in runs while other suites loaded "
+                 "both cores). "
                  "Over MCP (the way agents call it) add one stdio round trip, under 1 ms (see "
                  "the MCP section). A shared machine drifts between runs: compare ratios, not "
                  "milliseconds.")
