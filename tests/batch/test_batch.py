@@ -16,7 +16,7 @@ from batch_support import BatchSim, read_results, refused, write_tasks
 async def test_faulty_batch_gives_one_line_per_id_and_a_rerun_skips_them(tmp_path):
     # 10% of tasks always fail (HTTP 400); 10% of all other responses fail transiently
     # (503, a dropped stream, a malformed chunk) and are retried by the batch. (1,000 tasks
-    # run through the CLI in test_cli.py; in process, the loop runs in debug mode.)
+    # run through the CLI in test_batch_cli.py; in process, the loop runs in debug mode.)
     n = 200
     tasks = write_tasks(tmp_path / "tasks.jsonl", n)
     out = tmp_path / "results.jsonl"
