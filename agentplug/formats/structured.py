@@ -1,7 +1,8 @@
 """A typed answer's schema in each wire's native structured-output shape.
 
 - Chat Completions: ``response_format: {type: json_schema, json_schema: {name, schema, strict}}``
-  (OpenAI, and the OpenAI-compatible servers: vLLM, SGLang, llama.cpp's grammar, LM Studio).
+  (OpenAI, and the OpenAI-compatible servers: vLLM, SGLang, LM Studio); llama-cpp-python's
+  server takes ``{type: json_object, schema}`` and constrains decoding by its grammar.
 - Responses: ``text.format: {type: json_schema, name, schema, strict}``.
 - Anthropic Messages: ``output_config.format: {type: json_schema, schema}``.
 - Gemini: ``response_mime_type: application/json`` with ``response_json_schema``.
@@ -38,6 +39,12 @@ def chat_completions_format(output: OutputSpec) -> Schema:
     if output.description:
         inner["description"] = output.description
     return {"type": "json_schema", "json_schema": inner}
+
+
+def json_object_format(output: OutputSpec) -> Schema:
+    """llama-cpp-python's server: it compiles ``schema`` to a grammar but knows only the
+    ``json_object`` type (``json_schema`` is refused with a 422)."""
+    return {"type": "json_object", "schema": copy.deepcopy(output.schema)}
 
 
 def responses_format(output: OutputSpec) -> Schema:

@@ -22,6 +22,7 @@ from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
 from agentplug.core.messages import Message
 from agentplug.core.requirements import require
 from agentplug.core.structured import OutputSpec
+from agentplug.formats.structured import json_object_format
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from .model import LocalExtraError, display_name, resolve_model
@@ -93,6 +94,9 @@ class LocalBackend(ChatCompletionsBackend):
         if self._key is not None:
             opts["model"] = self._key.alias
         return opts
+
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        request["response_format"] = json_object_format(output)
 
     async def open(self) -> None:
         # Off the loop: finding modules, importing the SDK (~0.4 s), locating the model.

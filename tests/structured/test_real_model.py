@@ -1,0 +1,62 @@
+"""The embedded SmolLM2-135M behind the real llama.cpp server (llama-cpp-python), its
+decoding constrained by the schema's grammar: a small schema (three fields, one enum, one
+list) validates in at least 9 runs of 10."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from agentplug import create_agent
+from agentplug.core.messages import UserMessage
+from agentplug.core.structured import Output, StructuredOutputError
+
+# ~15 s a run on 2 busy cores; the server starts once (~10 s).
+pytestmark = [pytest.mark.real_model, pytest.mark.timeout(900)]
+
+
+def _have_model() -> bool:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False
+    from agentplug.plugins.local.model import embedded_model_path
+
+    return embedded_model_path() is not None
+
+
+needs_model = pytest.mark.skipif(not _have_model(), reason="the local extra is not installed "
+                                 "(bash scripts/setup.sh)")
+
+
+class Pet(BaseModel):
+    name: str
+    kind: Literal["cat", "dog", "bird"]
+    toys: list[str]
+
+
+@needs_model
+async def test_the_embedded_model_constrained_by_the_schema_answers_valid_objects():
+    prompts = [f"Invent a pet number {i} with a name, a kind and its toys, as JSON."
+               for i in range(10)]
+    valid, seen = 0, []
+    agent = create_agent({"type": "local", "temperature": 0.7, "max_tokens": 96,
+                          "seed": 7}, output_retries=0)
+    async with agent:
+        for prompt in prompts:
+            await agent.reset()
+            try:
+                pet = await agent.run(prompt, output_type=Pet)
+            except StructuredOutputError as exc:
+                seen.append(exc.raw)
+                continue
+            valid += isinstance(pet, Pet)
+            seen.append(pet)
+        # what the server got: the schema as its grammar's source, in the shape it knows
+        shaped = agent.backend.output_request([UserMessage.of("x")], [],
+                                              Output(Pet).spec("native"))
+        assert shaped["response_format"]["type"] == "json_object"
+        assert shaped["response_format"]["schema"]["properties"]["kind"]["enum"] == [
+            "cat", "dog", "bird"]
+    assert valid >= 9, seen
