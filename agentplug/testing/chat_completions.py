@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from .script import RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
-from .structured import chat_completions_problem
+from .structured import chat_completions_problem, llama_cpp_problem
 
 _FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_calls": "tool_calls",
            "content_filter": "content_filter", "stop_sequence": "stop"}
@@ -101,6 +101,8 @@ class ChatCompletionsSimulator(Simulator):
         return None
 
     def completion(self, request: RecordedRequest) -> Response:
+        if self.dialect == "llama_cpp" and (problem := llama_cpp_problem(request.body)):
+            return self.error_response(422, problem)
         if problem := chat_completions_problem(request.body):
             return self.error_response(400, problem)
         reply = self.next_reply(request)

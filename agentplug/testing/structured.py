@@ -78,6 +78,16 @@ def chat_completions_problem(body: Any) -> str | None:
     return _openai_format_problem(fmt, "response_format")
 
 
+def llama_cpp_problem(body: Any) -> str | None:
+    """llama-cpp-python's server validates ``response_format.type`` as text or json_object
+    (a schema rides along as ``schema``) and answers anything else with a 422."""
+    fmt = body.get("response_format") if isinstance(body, dict) else None
+    if fmt is None or fmt.get("type") in ("text", "json_object"):
+        return None
+    return ("response_format.type: Input should be 'text' or 'json_object' "
+            f"[type=literal_error, input_value={fmt.get('type')!r}, input_type=str]")
+
+
 def responses_problem(body: Any) -> str | None:
     text = body.get("text") if isinstance(body, dict) else None
     fmt = (text or {}).get("format")

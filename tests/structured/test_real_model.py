@@ -60,3 +60,25 @@ async def test_the_embedded_model_constrained_by_the_schema_answers_valid_object
         assert shaped["response_format"]["schema"]["properties"]["kind"]["enum"] == [
             "cat", "dog", "bird"]
     assert valid >= 9, seen
+
+
+@needs_model
+def test_the_real_servers_request_model_takes_json_object_with_a_schema_only():
+    """What the llama_cpp dialect of the simulator mirrors: json_schema is refused (the server
+    answers 422), json_object carries the schema."""
+    from llama_cpp.server.types import CreateChatCompletionRequest
+    from pydantic import ValidationError
+
+    from agentplug.testing.structured import llama_cpp_problem
+
+    messages = [{"role": "user", "content": "x"}]
+    refused = {"messages": messages, "response_format": {
+        "type": "json_schema", "json_schema": {"name": "Pet", "schema": {"type": "object"}}}}
+    with pytest.raises(ValidationError, match="'text' or 'json_object'"):
+        CreateChatCompletionRequest.model_validate(refused)
+    assert llama_cpp_problem(refused) is not None
+    taken = {"messages": messages, "response_format": {"type": "json_object",
+                                                       "schema": {"type": "object"}}}
+    assert CreateChatCompletionRequest.model_validate(taken).response_format == taken[
+        "response_format"]
+    assert llama_cpp_problem(taken) is None

@@ -152,3 +152,16 @@ def test_backends_json_reports_each_strategy():
     assert strategies["local"] == strategies["vllm"] == strategies["chatcompletion"] == "native"
     assert strategies["zai"] == "tool"
     assert strategies["claude_code"] == strategies["ag2"] == "prompted"
+
+
+async def test_the_llama_cpp_dialect_refuses_json_schema_as_the_real_server_does():
+    """Why the local backend sends {type: json_object, schema}: llama-cpp-python's request
+    model allows only text and json_object (checked against it in test_real_model.py)."""
+    from agentplug import ProviderError
+
+    with ChatCompletionsSimulator(Reply(GOOD), dialect="llama_cpp") as sim:
+        async with chat_agent(sim) as agent:
+            with pytest.raises(ProviderError) as caught:
+                await agent.run("x", output_type=City)
+        assert caught.value.status == 422 and "json_object" in str(caught.value)
+        assert sim.pending == 1
