@@ -17,6 +17,20 @@ from . import OpenAIParams
 VOICES = "alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse"
 
 
+class SpeechToolset(FunctionToolset):
+    """The tool, and the client it made: closed with the agent (an unclosed client would be
+    closed by the garbage collector on whatever loop runs then)."""
+
+    def __init__(self, tool: FunctionTool, clients: dict[str, Any]) -> None:
+        super().__init__([tool])
+        self._clients = clients
+
+    async def close(self) -> None:
+        client = self._clients.pop("c", None)
+        if client is not None:
+            await client.close()
+
+
 def speech_toolset(params: OpenAIParams) -> FunctionToolset:
     clients: dict[str, Any] = {}  # one client, made on first use (not per call)
 
@@ -56,4 +70,4 @@ def speech_toolset(params: OpenAIParams) -> FunctionToolset:
         await asyncio.to_thread(save)
         return f"Saved the speech ({len(data)} bytes, voice {voice}) to {path}"
 
-    return FunctionToolset([FunctionTool(generate_speech)])
+    return SpeechToolset(FunctionTool(generate_speech), clients)
