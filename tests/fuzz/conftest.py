@@ -29,4 +29,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         here = Path(__file__).parent
         for item in items:
             if here in item.path.parents:
-                item.add_marker(pytest.mark.timeout(4 * 3600))
+                item.add_marker(pytest.mark.timeout(4 * 3600), append=False)

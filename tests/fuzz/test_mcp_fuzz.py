@@ -79,6 +79,7 @@ async def _turns(h: Harness, agent: Any, drawn: list[tuple[str, dict]]) -> tuple
     return first, second
 
 
+@pytest.mark.timeout(300)  # each server restart takes seconds on a loaded shared machine
 @budget(normal=3, long=30)
 @given(drawn=calls)
 def test_misbehaving_server_gives_tool_errors_never_a_hang(mcp_agent: Any,
