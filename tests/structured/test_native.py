@@ -113,3 +113,33 @@ async def test_the_simulator_refuses_a_schema_the_real_api_refuses(wire, sim):
     assert ("additionalProperties" in str(caught.value)
             or "application/json" in str(caught.value))
     assert sim.pending == 1  # refused before any reply was spent
+
+
+async def test_recorded_real_request_shape_is_what_we_send_and_the_simulator_accepts():
+    """A request the real API accepted (recorded, see recorded/SOURCE.md): our shape for the
+    same model matches it key for key, and the simulator takes it."""
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from agentplug.core.structured import Output
+    from agentplug.formats.structured import chat_completions_format
+    from agentplug.testing.structured import chat_completions_problem
+
+    recorded = json.loads((Path(__file__).parent / "recorded" /
+                           "openai_chat_native_output.json").read_text())
+
+    class CityLocation(BaseModel):
+        """A city and its country."""
+
+        city: str
+        country: str
+
+    ours = chat_completions_format(Output(CityLocation).spec("native"))
+    for node in (ours["json_schema"]["schema"], *ours["json_schema"]["schema"]["properties"]
+                 .values()):
+        node.pop("title", None)  # pydantic's titles: allowed, not sent by the recorder
+    ours["json_schema"]["schema"].pop("description")  # ours keeps it inside too (allowed)
+    assert ours == recorded["response_format"]
+    assert chat_completions_problem({"response_format": recorded["response_format"]}) is None
+    assert Output(CityLocation).parse_text(recorded["answer"]).city == "Mexico City"
