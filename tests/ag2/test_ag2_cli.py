@@ -15,10 +15,13 @@ from agentplug.testing import Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTPLUG = str(Path(sys.executable).parent / "agentplug")
+# A child process imports AG2 afresh (with every cloud executor SDK installed, tens of seconds
+# on a loaded 2-core machine): bounded, but not by the default 120 s.
+pytestmark = pytest.mark.timeout(300)
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=cwd,
+    return subprocess.run(args, capture_output=True, text=True, timeout=240, cwd=cwd,
                           env={**os.environ, "AGENTPLUG_LOAD_ENTRY_POINTS": "0"})
 
 

@@ -96,6 +96,7 @@ def test_mistakes_are_located(body, message):
     assert all(i.startswith("cfg.yaml:") for i in found)
 
 
+@pytest.mark.timeout(300)  # the first `import autogen` also imports every cloud SDK installed
 def test_executor_keys_match_the_installed_ag2():
     pytest.importorskip("autogen")
     pytest.importorskip("daytona")
@@ -291,3 +292,24 @@ def test_group_config_mistakes_are_located(body, message):
 def test_group_config_excludes_the_single_agent_keys():
     found = issues(ag2_config(f"llm: {CC}\ngroup_config: {{llm: {CC}, agents: [{{name: A}}]}}\n"))
     assert any("move llm into its agents" in i for i in found), found
+
+
+def test_massgen_single_agent_llm_config_is_mapped_onto_a_backend():
+    config = parse_config(ag2_config("""\
+        agent_config:
+          type: assistant
+          name: AG2_coder
+          llm_config: {api_type: google, model: gemini-2.5-flash}
+          code_execution_config:
+            executor: {type: LocalCommandLineCodeExecutor, timeout: 60}
+        """))
+    params = config.agents[0].backend
+    assert params.llm_config is None
+    assert (params.llm["type"], params.llm["model"]) == ("gemini", "gemini-2.5-flash")
+
+
+def test_a_config_list_stays_ag2s_own_client():
+    config = parse_config(ag2_config("llm_config: {config_list: [{model: gpt-4o, api_key: x}]}\n"))
+    params = config.agents[0].backend
+    assert params.llm is None and params.llm_config == {"config_list": [{"model": "gpt-4o",
+                                                                         "api_key": "x"}]}

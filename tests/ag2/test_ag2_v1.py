@@ -115,6 +115,7 @@ async def test_ag2_agent_backend_runs_tools_and_keeps_the_conversation(sims):
     assert agent.usage.requests == 3
 
 
+@pytest.mark.timeout(300)  # a child process imports ag2 and the SDKs afresh
 def test_ag2_agent_inside_agentplug_run(sims, tmp_path):
     sim = sims(*both_tools_then("Oslo is 21 C; 6 x 7 = 42."))
     (tmp_path / "tools.py").write_text(
@@ -138,7 +139,7 @@ agent:
 """)
     result = subprocess.run([AGENTPLUG, "run", "-c", str(config), "--json",
                              "Weather in Oslo, and 6 times 7?"], capture_output=True, text=True,
-                            timeout=120, cwd=tmp_path,
+                            timeout=240, cwd=tmp_path,
                             env={**os.environ, "AGENTPLUG_LOAD_ENTRY_POINTS": "0"})
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

@@ -25,6 +25,7 @@ from agentplug.core.registry import BackendSpec, FlagSupport
 
 from .executor_params import EXECUTOR_ALIASES, EXECUTORS, CodeExecutionConfig
 from .group_params import GroupConfig, _checked_llm
+from .llm_config import backend_config
 
 __all__ = ["AG2Params", "CodeExecutionConfig", "EXECUTORS", "EXECUTOR_ALIASES", "GroupConfig"]
 
@@ -45,7 +46,9 @@ class AG2Params(BackendParams):
     llm: dict[str, Any] | None = Field(
         None, description="the agentplug backend that writes the AG2 agent's replies")
     llm_config: dict[str, Any] | list[dict[str, Any]] | None = Field(
-        None, description="AG2's own LLM configuration (instead of llm)")
+        None, description="AG2's LLM configuration (instead of llm): a flat {api_type, model, "
+                          "...} is mapped onto an agentplug backend; {config_list: [...]} is "
+                          "AG2's own client")
     group_config: GroupConfig | None = Field(
         None, description="a whole AG2 group chat (MassGen's shape) instead of one agent")
     max_rounds: int = Field(10, ge=1, description="model replies per turn, code runs between")
@@ -83,6 +86,13 @@ class AG2Params(BackendParams):
     def _llm(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         return _checked_llm(value)
 
+    @field_validator("llm_config")
+    @classmethod
+    def _flat_llm_config(cls, value: Any) -> Any:
+        if _is_flat(value):
+            backend_config(value)  # MassGen's {api_type, model}: checked against the backend
+        return value
+
     @model_validator(mode="after")
     def _one_shape(self) -> AG2Params:
         if self.group_config is not None:
@@ -91,11 +101,22 @@ class AG2Params(BackendParams):
                 raise ValueError(f"group_config describes the whole chat: move "
                                  f"{', '.join(given)} into its agents (or drop group_config)")
             return self
+        if self.llm is None and _is_flat(self.llm_config):
+            # MassGen's flat {api_type, model}: an agentplug backend drives the agent, as in a
+            # group_config (AG2's own client stays the `config_list` form's).
+            assert isinstance(self.llm_config, dict)
+            self.llm, self.llm_config = backend_config(self.llm_config), None
+            return self
         if (self.llm is None) == (self.llm_config is None):
             raise ValueError("an ag2 backend needs exactly one of `llm:` (an agentplug backend, "
                              "e.g. {type: claude, model: ...}), AG2's own `llm_config:`, or "
                              "`group_config:` (a group chat)")
         return self
+
+
+def _is_flat(llm_config: Any) -> bool:
+    return (isinstance(llm_config, dict) and "api_type" in llm_config
+            and "config_list" not in llm_config)
 
 
 @hookimpl
