@@ -80,6 +80,20 @@ async def test_request_options_are_sent(sim):
     assert req.header("x-team") == "blue"
 
 
+async def test_massgens_engine_sampling_keys_reach_the_body(sim):
+    """MassGen documents SGLang's keys on chatcompletion: they are sent, `extra_body` wins."""
+    sim.script(Reply("ok"))
+    agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": sim.base_url,
+                          "separate_reasoning": True, "top_k": 50, "repetition_penalty": 1.1,
+                          "extra_body": {"top_k": 7}})
+    async with agent:
+        await agent.run("x")
+    body = sim.requests[0].body
+    assert (body["separate_reasoning"], body["top_k"], body["repetition_penalty"]) == \
+        (True, 7, 1.1)
+    assert "min_p" not in body
+
+
 # faults ---------------------------------------------------------------------------------------
 async def test_500_without_retries_is_an_error_event_with_status(make_agent, sim):
     sim.script(Fault.http(500, message="upstream exploded"))

@@ -80,3 +80,18 @@ async def test_missing_endpoint_and_version_say_what_to_set():
 def test_model_is_the_deployment_and_required():
     with pytest.raises(ConfigError, match="name of your deployment"):
         create_agent({"type": "azure_openai"})
+
+
+async def test_deployment_name_routes_the_request_and_model_prices_it(azure_sim):
+    """MassGen's `deployment_name:` beside the model's own name: the request goes to the
+    deployment, the table prices the model (gpt-4o: 1000 in + 500 out = $0.0075)."""
+    azure_sim.script(Reply("deployed", usage={"input": 1000, "output": 500}))
+    config = {**backend_config("azure_openai", azure_sim), "model": "gpt-4o",
+              "deployment_name": "team-prod-4o"}
+    async with create_agent(config) as agent:
+        result = await agent.run("hi")
+    assert result.text == "deployed"
+    req = azure_sim.requests[0]
+    assert req.path == "/openai/deployments/team-prod-4o/chat/completions"
+    assert req.body["model"] == "team-prod-4o"
+    assert result.usage.cost_usd == pytest.approx(0.0075)

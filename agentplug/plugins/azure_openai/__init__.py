@@ -21,12 +21,20 @@ class AzureOpenAIParams(CompatParams):
     api_version: str | None = Field(
         None, description="the api-version query parameter (default: "
                           "$AZURE_OPENAI_API_VERSION)")
+    deployment_name: str | None = Field(
+        None, description="the deployment requests go to, when it is not named after "
+                          "`model` (MassGen's key); `model` then names the model, for prices")
+
+    @property
+    def deployment(self) -> str:
+        return self.deployment_name or self.model or ""
 
     @model_validator(mode="after")
     def _deployment(self) -> AzureOpenAIParams:
-        if not self.model:
+        if not self.model and not self.deployment_name:
             raise ValueError("azure_openai needs `model`: the name of your deployment "
-                             "(Azure portal → Deployments), e.g. model: gpt-4o")
+                             "(Azure portal → Deployments), e.g. model: gpt-4o (or "
+                             "`deployment_name:` beside the model's own name)")
         if self.azure_endpoint and self.base_url:
             raise ValueError("give `azure_endpoint` or `base_url`, not both (they are the "
                              "same setting)")

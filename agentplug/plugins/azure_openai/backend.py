@@ -20,6 +20,11 @@ from . import AzureOpenAIParams
 class AzureChatBackend(ChatCompletionsBackend):
     params: AzureOpenAIParams
 
+    @property
+    def model_name(self) -> str | None:
+        # The request's `model` is the deployment: the SDK puts it in the URL path.
+        return self.params.deployment
+
     def endpoint(self) -> str:
         p = self.params
         endpoint = p.azure_endpoint or p.base_url or os.environ.get("AZURE_OPENAI_ENDPOINT")
@@ -44,7 +49,7 @@ class AzureChatBackend(ChatCompletionsBackend):
         return self.endpoint()
 
     def url_of(self, client: Any) -> str:
-        return f"{self.endpoint()}/openai/deployments/{self.params.model}"
+        return f"{self.endpoint()}/openai/deployments/{self.params.deployment}"
 
     def client_factory(self) -> Any:
         return openai_module().AsyncAzureOpenAI

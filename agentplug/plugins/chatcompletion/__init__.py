@@ -32,6 +32,13 @@ ALIASES = {"kimi": "moonshot", "together_ai": "together", "fireworks_ai": "firew
 
 class ChatCompletionParams(CompatParams):
     provider: str | None = Field(None, description=f"a preset: {', '.join(PRESETS)}")
+    # Sampling keys of self-hosted engines (vLLM, SGLang) that MassGen documents for
+    # chatcompletion: sent in the request body when set.
+    top_k: int | None = Field(None, ge=-1, description="sample from the k likeliest tokens")
+    min_p: float | None = Field(None, ge=0, le=1)
+    repetition_penalty: float | None = Field(None, gt=0)
+    separate_reasoning: bool | None = Field(
+        None, description="SGLang: return the model's thinking apart from the answer")
 
     @model_validator(mode="after")
     def _provider(self) -> ChatCompletionParams:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from agentplug.core.registry import Preset
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 
@@ -22,6 +23,11 @@ class GenericChatBackend(ChatCompletionsBackend):
         preset = self._preset()
         url = self.params.base_url or (preset.base_url if preset else None)
         return url.rstrip("/") if url else None
+
+    def extra_body(self) -> dict[str, Any]:
+        p = self.params
+        return {k: v for k in ("top_k", "min_p", "repetition_penalty", "separate_reasoning")
+                if (v := getattr(p, k)) is not None}
 
     def key_env_vars(self) -> Sequence[str]:
         preset = self._preset()
