@@ -38,7 +38,8 @@ echo "answer: $answer" >&2
 dists=$(.venv/bin/python -m pip list --format=freeze 2>/dev/null | wc -l)
 site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 megabytes=$(du -sm "$site" | cut -f1)
-gaps=$(awk '/^setup: \[/ { split($2, t, /[][:]/); s = t[2] * 60 + t[3]; if (s - last > max) max = s - last; last = s } END { print max + 0 }' "$work/setup.log")
+gaps=$(awk '/^setup: \[/ { t = $2; gsub(/[^0-9:]/, "", t); split(t, p, ":"); s = p[1] * 60 + p[2]
+  if (s - last > max) max = s - last; last = s } END { print max + 0 }' "$work/setup.log")
 commit=$(git rev-parse --short HEAD)
 figures=$(python3 - "$start" "$after_setup" "$done_at" <<'EOF'
 import sys

