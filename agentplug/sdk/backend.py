@@ -172,7 +172,9 @@ class SDKBackend(BaseBackend):
                     for event in turn.feed(item):
                         yield event
         except Exception as exc:
-            raise self.map_error(exc, turn.url) from exc
+            # Not chained: the SDK's exception quotes the provider's error body, which may
+            # echo the key; the mapped error carries its message, redacted.
+            raise self.map_error(exc, turn.url) from None
 
 
 @asynccontextmanager

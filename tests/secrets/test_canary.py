@@ -202,10 +202,6 @@ async def test_in_process_events_exceptions_reprs_and_logs(sim: Any,
     )
 
 
-@pytest.mark.xfail(strict=True, reason="finding (issue 14): the SDK error mapping raises "
-                   "agentplug's error `from` the SDK's exception, whose text quotes the "
-                   "provider's 401 body with the key; a printed traceback shows it "
-                   "(agentplug.sdk.clients.map_error should drop or redact the cause)")
 async def test_tracebacks_of_a_401_hold_no_key(sim: Any) -> None:
     agent = create_agent({"type": "chatcompletion", "model": "m", "base_url": sim.base_url,
                           "api_key": CANARY, "max_retries": 0})
