@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up agentplug in ./.venv on a fresh machine: agentplug[all] and the embedded local model.
 #   bash scripts/setup.sh          the library, its CLI, every backend in [all], the model
-#   bash scripts/setup.sh --dev    also [dev] (claude-code, jupyter, ray, otel, test tools) and
+#   bash scripts/setup.sh --dev    also [dev] (claude-code, jupyter, ray, otel, the AG2 cloud
+#                                  executors, test tools) and
 #                                  the test peers (scripts/setup.d/*.sh): MCP reference
 #                                  servers, a Jupyter kernel gateway, a private Docker engine
 # llama-cpp-python has no wheel on PyPI. The first run builds one with portable CPU flags (a

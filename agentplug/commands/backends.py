@@ -29,6 +29,8 @@ def rows(registry: Any) -> list[dict[str, Any]]:
             "notes": spec.notes,
             "capabilities": sorted(spec.capabilities),
             "structured_output": spec.structured_output,
+            # enable_mcp_command_line: the command tools arrive as one more MCP server.
+            "command_line": "mcp" in spec.capabilities,
             "presets": {n: {"base_url": p.base_url, "env_var": p.env_var}
                         for n, p in spec.presets.items()},
             "extra": spec.extra,
@@ -55,9 +57,14 @@ def markdown(registry: Any) -> str:
     for s in specs:
         marks = " | ".join(s.flag(f).symbol for f in FLAGS)
         lines.append(f"| `{s.type}` | {marks} | {s.notes} |")
-    lines += ["", "## Capabilities", "", "| Backend | Capabilities | Plugin |", "|---|---|---|"]
+    lines += ["", "## Capabilities", "",
+              "`enable_mcp_command_line` (docs/code_execution.md) reaches every backend with "
+              "MCP support as one more MCP server.", "",
+              "| Backend | Capabilities | Command line | Plugin |", "|---|---|---|---|"]
     for s in specs:
-        lines.append(f"| `{s.type}` | {', '.join(sorted(s.capabilities))} | {s.plugin} |")
+        command_line = "✅" if "mcp" in s.capabilities else "❌"
+        lines.append(f"| `{s.type}` | {', '.join(sorted(s.capabilities))} | {command_line} | "
+                     f"{s.plugin} |")
     reasons = [(s.type, f, s.flag(f)) for s in specs for f in FLAGS
                if s.flag(f).reason and s.flag(f).support != "yes"]
     if reasons:
@@ -97,8 +104,9 @@ def backends(args: argparse.Namespace) -> int:
                 [[r["type"], "✅" if r["installed"] else
                   f"❌ pip install 'agentplug[{r['extra']}]'", r["setup"]] for r in data],
                 title="Backends")
-    print_table(["Type", "Web search", "Code exec", "Code interp", "MCP", "Notes"],
+    # The command-line tools (enable_mcp_command_line) arrive as an MCP server.
+    print_table(["Type", "Web search", "Code exec", "Code interp", "MCP, cmd line", "Notes"],
                 [[r["type"], *(FlagSupport(r["tool_flags"][f]).symbol for f in FLAGS),
-                  "✅" if "mcp" in r["capabilities"] else "❌", r["notes"]] for r in data],
+                  "✅" if r["command_line"] else "❌", r["notes"]] for r in data],
                 title="Tools")
     return 0
