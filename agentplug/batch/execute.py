@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from ..core import tracing
 from ..core.agent import Agent
 from ..core.config import AgentConfig
 from ..core.errors import UsageError
@@ -191,6 +192,13 @@ async def run_job(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: boo
                   node: str | None = None) -> dict[str, Any]:
     """Run one task to its result record; a failure is recorded, not raised (a caller's
     mistake such as a missing key is raised: every task would fail the same way)."""
+    with tracing.span(f"batch_task {job.id}", {"agentplug.batch.task_id": job.id,
+                                               "gen_ai.agent.name": job.agent}):
+        return await _attempts(job, pool, policy, events=events, node=node)
+
+
+async def _attempts(job: Job, pool: AgentPool, policy: RetryPolicy, *, events: bool,
+                    node: str | None) -> dict[str, Any]:
     started, t0 = time.time(), time.perf_counter()
     usage = Usage()
     seen: list[dict[str, Any]] | None = [] if events else None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..core import tracing
 from ..core.config import AgentConfig, Config
 from ..core.errors import ConfigError, ConfigIssue
 from .execute import AgentPool, Job, run_job
@@ -140,6 +141,11 @@ class Batch:
 
     # running ---------------------------------------------------------------------------------
     async def run(self) -> BatchStats:
+        # With tracing on, every task's span (and its agent turns) nests under this one.
+        with tracing.span("invoke_workflow batch", {"gen_ai.operation.name": "invoke_workflow"}):
+            return await self._run()
+
+    async def _run(self) -> BatchStats:
         scan = await asyncio.to_thread(scan_tasks, self.tasks_path, set(self.agents))
         used = scan.agents | {self.default_agent}
         j = self.concurrency or default_concurrency(self.agents, used)

@@ -265,3 +265,27 @@ async def test_the_batch_runners_turns_nest_under_the_span_it_runs_in(exporter, 
         while up.parent is not None and up.parent.span_id != batch.context.span_id:
             up = by_id[up.parent.span_id]
         assert up.parent is not None, "a turn outside the batch's trace"
+
+
+async def test_the_batch_runner_gives_each_task_a_span_under_the_batch(exporter, chat_sim,
+                                                                      tmp_path):
+    from agentplug.batch import run_batch
+
+    chat_sim.default = Reply("done")
+    config = tmp_path / "agent.yaml"
+    config.write_text(f"agent:\n  backend: {{type: chatcompletion, model: m, "
+                      f"base_url: '{chat_sim.base_url}', max_retries: 0}}\n")
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps({"id": f"t{n}", "prompt": f"task {n}"}) + "\n"
+                             for n in range(3)))
+    stats = await run_batch(config, tasks, tmp_path / "results.jsonl", concurrency=2)
+    assert stats.ok == 3
+    spans = by_name(exporter.get_finished_spans())
+    (batch,) = spans["invoke_workflow batch"]
+    turns = spans["invoke_agent agent"]
+    for n in range(3):
+        (task_span,) = spans[f"batch_task t{n}"]
+        assert parent_of(task_span) == batch.context.span_id
+        assert task_span.attributes["agentplug.batch.task_id"] == f"t{n}"
+        (turn,) = [t for t in turns if parent_of(t) == task_span.context.span_id]
+        assert turn.context.trace_id == batch.context.trace_id
