@@ -48,10 +48,6 @@ async def open_client(factory: Callable[..., Any], resource: str, **settings: An
 
 
 def _slot(factory: Callable[..., Any], settings: dict[str, Any]) -> tuple[dict[tuple, Any], tuple]:
-    for closed in [loop for loop in _clients if loop.is_closed()]:
-        # A cached client's connection pool references its loop, so the weak key alone would
-        # keep a closed loop's clients, and their sockets, for ever: let them be collected.
-        del _clients[closed]
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     key = (factory, *sorted((k, json.dumps(v, sort_keys=True, default=str))
                             for k, v in settings.items()))

@@ -15,6 +15,7 @@ from typing import Any
 
 from agentplug.core.agent import Agent
 from agentplug.core.backend import BaseBackend
+from agentplug.core.pricing import PriceRef, price_ref
 from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
 from agentplug.core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
 from agentplug.core.requirements import require
@@ -97,6 +98,13 @@ class AG2Backend(BaseBackend):
                 sink(TextDelta(text))
             return message
         return hook
+
+    def price_ref(self) -> PriceRef:
+        """The model under ``llm:`` makes this agent's calls: its declaration prices them
+        (with AG2's own ``llm_config`` there is no table to read)."""
+        if self.model is not None:
+            return price_ref(self.model.backend)
+        return PriceRef(None, None)
 
     def bind_tools(self, runner: ToolRunner) -> None:
         self._runner = runner
