@@ -28,6 +28,7 @@ from pydantic_core import from_json
 
 from .errors import BackendError, UsageError
 from .events import StructuredOutput, TextDelta
+from .requirements import require
 from .messages import (
     AssistantMessage, Message, TextPart, ToolCallPart, ToolResultMessage, UserMessage,
 )
@@ -193,17 +194,17 @@ def _make_strict(node: Any) -> bool:
 
 
 def _check_schema(schema: dict[str, Any]) -> None:
-    from jsonschema import validators
-    from jsonschema.exceptions import SchemaError
+    validators = require("jsonschema.validators", "jsonschema")
+    exceptions = require("jsonschema.exceptions", "jsonschema")
 
     try:
         validators.validator_for(schema).check_schema(schema)
-    except SchemaError as exc:
+    except exceptions.SchemaError as exc:
         raise UsageError(f"output schema is not a valid JSON schema: {exc.message}") from None
 
 
 def _validate_schema(data: Any, schema: dict[str, Any]) -> Any:
-    from jsonschema import validators
+    validators = require("jsonschema.validators", "jsonschema")
 
     validator = validators.validator_for(schema)(schema)
     problems = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
