@@ -78,3 +78,14 @@ async def _debug_loop() -> None:
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
     loop.slow_callback_duration = SLOW_CALLBACK_SECONDS * _session_slowness
+
+
+@pytest.fixture(autouse=True)
+def _secrets_forgotten():
+    """Each test starts with no registered secrets: the redactor is process-wide, and a key
+    another test registered would mask text this one asserts on."""
+    yield
+    from agentplug.core import redact
+
+    with redact._lock:
+        redact._pieces.clear()

@@ -36,6 +36,8 @@ def register(value: object) -> None:
     if not isinstance(value, str):
         return
     for word in value.split():  # "Bearer <token>": the token is the secret
+        if "${" in word:
+            continue  # an unset variable's placeholder: its name is no secret
         if len(word) >= MIN_SECRET and word not in _pieces:
             grams = frozenset(word[i:i + PIECE] for i in range(len(word) - PIECE + 1))
             with _lock:

@@ -66,7 +66,7 @@ def cmdline(pid: int) -> str:
 
 
 def llama_children(pid: int) -> list[int]:
-    return [c for c in children(pid) if "_local_child" in cmdline(c)]
+    return [c for c in children(pid) if "agentplug.plugins.local.child" in cmdline(c)]
 
 
 def kill_quietly(pid: int) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from agentplug import ErrorEvent, create_agent, parse_config
+from agentplug import ConfigError, ErrorEvent, create_agent, parse_config
 from agentplug.core.redact import PIECE
 from agentplug.testing import ChatCompletionsSimulator, Fault, Reply
 
@@ -225,3 +225,15 @@ def test_mcp_server_secrets_hidden_in_reprs() -> None:
     # The values themselves are intact for the code that starts the servers.
     assert dict(params.mcp_servers[0].env)["GITHUB_TOKEN"] == TOKEN
     assert params.mcp_servers[1].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_an_unset_variables_placeholder_is_not_taken_for_a_secret(monkeypatch) -> None:
+    """`api_key: ${UNSET_VAR}` must not register the placeholder: its name would then be
+    masked wherever it appears, e.g. in the missing-key hint that names it."""
+    from agentplug.core.redact import redact
+
+    monkeypatch.delenv("AGENTPLUG_TEST_UNSET_API_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        parse_config("agent:\n  backend: {type: openai, model: m, "
+                     "api_key: '${AGENTPLUG_TEST_UNSET_API_KEY}'}\n")
+    assert redact("set AGENTPLUG_TEST_UNSET_API_KEY") == "set AGENTPLUG_TEST_UNSET_API_KEY"

@@ -20,11 +20,10 @@ from typing import Any
 from ...core.agent import Agent
 from ...core.events import Done, Event, Notice
 from ...core.messages import AssistantMessage, TextPart
-from ...core.usage import Usage
 from ._bridge import in_quiet_thread
 from .messages import content_text, is_terminate, strip_terminate
 from .model_client import llm_config_for, model_client_for
-from .team import _minus
+from .team import AgentGroup, _minus
 
 _END = object()
 
@@ -38,7 +37,7 @@ class Member:
     description: str | None = None
 
 
-class PatternChat:
+class PatternChat(AgentGroup):
     def __init__(self, members: list[Member], *, pattern: str = "auto",
                  initial_agent: str | None = None, user: Member | None = None,
                  manager: Agent | None = None, manager_name: str = "chat_manager",
@@ -60,23 +59,6 @@ class PatternChat:
         found = [m.agent for m in self.members]
         found += [self.user.agent] if self.user is not None else []
         return found + ([self.manager] if self.manager is not None else [])
-
-    @property
-    def usage(self) -> Usage:
-        total = Usage()
-        for agent in self.agents:
-            total = total + agent.usage
-        return total
-
-    async def open(self) -> None:
-        await asyncio.gather(*(a.open() for a in self.agents))
-
-    async def close(self) -> None:
-        results = await asyncio.gather(*(a.close() for a in self.agents),
-                                       return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
-            raise errors[0]
 
     async def reset(self) -> None:
         await asyncio.gather(*(a.reset() for a in self.agents))

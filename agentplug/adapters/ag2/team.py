@@ -24,7 +24,32 @@ from .selectors import Selector
 _END = object()
 
 
-class Team:
+class AgentGroup:
+    """The lifecycle and usage of the agentplug agents an AG2 chat holds (``agents``)."""
+
+    @property
+    def agents(self) -> list[Agent]:
+        raise NotImplementedError
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for agent in self.agents:
+            total = total + agent.usage
+        return total
+
+    async def open(self) -> None:
+        await asyncio.gather(*(a.open() for a in self.agents))
+
+    async def close(self) -> None:
+        results = await asyncio.gather(*(a.close() for a in self.agents),
+                                       return_exceptions=True)
+        errors = [r for r in results if isinstance(r, Exception)]
+        if errors:
+            raise errors[0]
+
+
+class Team(AgentGroup):
     def __init__(self, members: Sequence[Any], *, pattern: str = "round_robin",
                  max_rounds: int = 10, initial_agent: str | None = None,
                  selector: Agent | None = None,
@@ -45,23 +70,6 @@ class Team:
         found += [d.agent for m in self.members
                   if (d := getattr(m, "agentplug_driver", None)) is not None]
         return found + ([self.selector] if self.selector is not None else [])
-
-    @property
-    def usage(self) -> Usage:
-        total = Usage()
-        for agent in self.agents:
-            total = total + agent.usage
-        return total
-
-    async def open(self) -> None:
-        await asyncio.gather(*(a.open() for a in self.agents))
-
-    async def close(self) -> None:
-        results = await asyncio.gather(*(a.close() for a in self.agents),
-                                       return_exceptions=True)
-        errors = [r for r in results if isinstance(r, Exception)]
-        if errors:
-            raise errors[0]
 
     async def __aenter__(self) -> Team:
         await self.open()
