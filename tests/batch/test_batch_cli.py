@@ -55,7 +55,10 @@ def test_kill_9_at_a_random_point_then_rerun_gives_every_id_exactly_once(tmp_pat
     with BatchSim(refuse=True, transient=0.10, seed=9) as sim:
         config = tmp_path / "agents.yaml"
         config.write_text(config_text(sim.base_url))
-        proc = start("-c", str(config), str(tasks), "-o", str(out), "-j", "16")
+        # 10% transient faults: 8 retries make a task that fails them all (1e-9) unlikely,
+        # so the failures are exactly the refused tasks.
+        proc = start("-c", str(config), str(tasks), "-o", str(out), "-j", "16",
+                     "--retries", "8")
         kill_at = random.Random().randrange(20, 600)
         wait_for(lambda: lines_in(out) >= kill_at or proc.poll() is not None)
         code, _ = stop(proc, signal.SIGKILL)
@@ -65,7 +68,7 @@ def test_kill_9_at_a_random_point_then_rerun_gives_every_id_exactly_once(tmp_pat
         assert len({r["id"] for r in partial}) == len(partial)
 
         again = run_cli("-c", str(config), str(tasks), "-o", str(out), "-j", "16",
-                        "--progress-interval", "0.5")
+                        "--retries", "8", "--progress-interval", "0.5")
         assert again.returncode == 1, again.stderr  # some tasks failed (and are recorded)
     results = read_results(out)
     ids = [r["id"] for r in results]
