@@ -35,6 +35,9 @@ LABEL = "agentplug.command_line"
 OWNER_LABEL = "agentplug.command_line.owner"
 AGENT_LABEL = "agentplug.command_line.agent"
 PIDS_LIMIT = 1024
+# An exec killed with its container can report its exit before the engine reports the
+# container's; a signal death is checked against the container for this long.
+KILL_SETTLE_S = 1.0
 
 # Kills every process of the container that carries the command's tag (its whole tree, also
 # children that left its process group). Plain sh, tr and grep: any Debian-like image has them.
@@ -116,7 +119,7 @@ class DockerProcess:
         code = info.get("ExitCode")
         if code is None or code < 0 or code >= 128:  # killed: by us, the kernel, or with
             # its container? (an exec that died with its container reports -1)
-            self.runner.check_container("while the command ran")
+            self.runner.check_container("while the command ran", settle=KILL_SETTLE_S)
         return int(code) if code is not None else 137
 
     async def wait(self) -> int:
@@ -354,18 +357,12 @@ class DockerRunner:
             return err
         return SandboxError(f"docker exec failed {when}: {_api_message(exc)}")
 
-    def check_container(self, when: str) -> None:
-        import docker
-
-        try:
-            self.container.reload()
-            running = self.container.status == "running"
-        except docker.errors.NotFound:
-            running = False
-        except Exception as exc:  # the engine, not the container, is gone
-            raise SandboxError(f"the Docker engine at {engine_address()} stopped answering "
-                               f"{when} ({type(exc).__name__}); start it again, then retry"
-                               ) from None
+    def check_container(self, when: str, settle: float = 0.0) -> None:
+        """Raise ContainerGoneError unless the container still runs. ``settle``: how long a
+        container that looks alive is watched before that is believed."""
+        deadline = time.monotonic() + settle
+        while (running := self._running(when)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         if not running:
             with contextlib.suppress(Exception):  # stopped, not removed: do not leave it
                 self.container.remove(force=True)
@@ -374,6 +371,19 @@ class DockerRunner:
                 f"the sandbox container was stopped or removed from outside {when}; the next "
                 "command starts a new one (files in cwd are kept, anything installed in the "
                 "container is not)")
+
+    def _running(self, when: str) -> bool:
+        import docker
+
+        try:
+            self.container.reload()
+            return bool(self.container.status == "running")
+        except docker.errors.NotFound:
+            return False
+        except Exception as exc:  # the engine, not the container, is gone
+            raise SandboxError(f"the Docker engine at {engine_address()} stopped answering "
+                               f"{when} ({type(exc).__name__}); start it again, then retry"
+                               ) from None
 
     def _ensure(self) -> None:
         if self.client is None:
