@@ -70,14 +70,25 @@ wait_for $! "upgrading pip" "$logs/pip-upgrade.log"
 # 1. llama-cpp-python, built in the background. CMAKE_PROJECT_llama.cpp_INCLUDE runs right
 #    after llama.cpp's project(): it turns off the llama-common library that llama-cpp-python
 #    forces on (only its multimodal library uses it; the bindings load libllama and ggml),
-#    which is 40% of the compile units.
+#    which is 40% of the compile units, and, once llama.cpp's targets exist, compiles
+#    libllama at -O1.
 build_pid=""
 # The build runs in its own process group, stopped with it if setup stops early.
 trap '[[ -n $build_pid ]] && kill -- -"$build_pid" 2>/dev/null; true' EXIT
 if ! ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
   no_common="$AGENTPLUG_CACHE/llama-no-common.cmake"
-  echo 'set(LLAMA_BUILD_COMMON OFF CACHE BOOL "not loaded by the Python bindings" FORCE)' \
-    > "$no_common"
+  # libllama builds graphs, tokenizes and samples; the hot loops are in ggml-cpu, which keeps
+  # -O3. At -O1 libllama compiles in about half the time and generates as fast (58.8 vs 57.7
+  # tokens/s with SmolLM2, measured on 2 cores).
+  cat > "$no_common" <<'CMAKE'
+set(LLAMA_BUILD_COMMON OFF CACHE BOOL "not loaded by the Python bindings" FORCE)
+function(agentplug_lighter_libllama)
+  if(TARGET llama)
+    target_compile_options(llama PRIVATE -O1)
+  endif()
+endfunction()
+cmake_language(DEFER CALL agentplug_lighter_libllama)
+CMAKE
   build_log="$logs/llama-build.log"
   log "building llama-cpp-python $LLAMA_VERSION from source on $(nproc) cores (first time only; log: $build_log)"
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DLLAVA_BUILD=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$no_common" \
