@@ -1,9 +1,10 @@
-"""The ``sim`` and ``make_agent`` fixtures of a wire's tests, made from its ``FaultSuite``
-(the simulator, the backend config that talks to it, the key it needs)."""
+"""Fixture factories shared by the wires' tests: a simulator per test, a clean environment,
+and the ``sim`` and ``make_agent`` fixtures made from a wire's ``FaultSuite`` (the simulator,
+the backend config that talks to it, the key it needs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -12,11 +13,27 @@ from agentplug import create_agent
 from agentplug.testing import FaultSuite
 
 
-def wire_fixtures(wire: FaultSuite, *, unset: Sequence[str] = ()) -> tuple[Any, Any]:
+def simulator_fixture(factory: Callable[..., Any], **kwargs: Any) -> Any:
+    """A fixture that runs ``factory(**kwargs)`` (a simulator) for one test, then stops it."""
     @pytest.fixture
     def sim():
-        with wire.simulator() as simulator:
+        with factory(**kwargs) as simulator:
             yield simulator
+    return sim
+
+
+def unset_env(*names: str) -> Any:
+    """An autouse fixture: the real keys of whoever runs the tests never reach a simulator
+    (or a provider)."""
+    @pytest.fixture(autouse=True)
+    def _unset(monkeypatch):
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
+    return _unset
+
+
+def wire_fixtures(wire: FaultSuite, *, unset: Sequence[str] = ()) -> tuple[Any, Any]:
+    sim = simulator_fixture(wire.simulator)
 
     @pytest.fixture
     def make_agent(sim, monkeypatch):

@@ -15,6 +15,7 @@ from agentplug.core.host import default_host  # noqa: E402
 from agentplug.testing import (  # noqa: E402
     AnthropicSimulator, ChatCompletionsSimulator, ResponsesSimulator,
 )
+from wire_support import simulator_fixture  # noqa: E402
 
 default_host()
 pricing.warm()
@@ -43,19 +44,6 @@ def content():
     yield from _spans_in_memory(capture_content=True)
 
 
-@pytest.fixture
-def openai_sim():
-    with ResponsesSimulator() as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def claude_sim():
-    with AnthropicSimulator(model="claude-sonnet-4-5") as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def chat_sim():
-    with ChatCompletionsSimulator() as simulator:
-        yield simulator
+openai_sim = simulator_fixture(ResponsesSimulator)
+claude_sim = simulator_fixture(AnthropicSimulator, model="claude-sonnet-4-5")
+chat_sim = simulator_fixture(ChatCompletionsSimulator)
