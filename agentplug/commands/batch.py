@@ -75,7 +75,7 @@ def _rate_limits(args: argparse.Namespace, agents: dict[str, Any]) -> Any:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+    from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
     agents, default = _agents(args)
     stats, interrupted = asyncio.run(_run(args, agents, default))
