@@ -77,7 +77,9 @@ def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
     from .core.errors import ConfigError
 
     try:
-        return load_custom_tools(entries, cwd=config.backend.cwd)
+        return load_custom_tools(entries, cwd=config.backend.cwd, agent_id=config.id,
+                                 backend_type=config.spec.type,
+                                 model=config.backend.model)
     except CustomToolLoadError as exc:
         key = "custom_tools" if config.backend.custom_tools else "tools"
         raise ConfigError(config.issue((key,), str(exc))) from exc

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, ConfigIssue, UnknownBackendError, UsageError
 from .custom_tools import check_tool, resolve_path
+from .massgen_keys import AGENT_IGNORED, UNSUPPORTED, rewrite_backend
 from .params import GENERATION_FLAGS, TOOL_FLAGS, BackendParams, StrictModel
 from .redact import looks_secret, register
 from .registry import BackendSpec, Registry
@@ -279,7 +280,7 @@ def parse_config(text: str, registry: Registry | None = None, *, source: str | N
         entries = [(("agents", i), a) for i, a in enumerate(data["agents"])]
     agents: list[AgentConfig] = []
     for n, (p, raw) in enumerate(entries):
-        agent = _parse_agent(raw, p, n, loc, registry, issues)
+        agent = _parse_agent(raw, p, n, loc, registry, issues, notices)
         if agent:
             agents.append(agent)
     seen: set[str] = set()
@@ -414,13 +415,18 @@ def _unknown_key(loc: _Locator, path: tuple[str | int, ...], key: Any, known: se
 
 
 def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
-                 registry: Registry, issues: list[ConfigIssue]) -> AgentConfig | None:
+                 registry: Registry, issues: list[ConfigIssue], notices: list[ConfigIssue]
+                 ) -> AgentConfig | None:
     if not isinstance(raw, dict):
         issues.append(loc.issue(path, "an agent is a mapping with `id` and `backend`"))
         return None
     for key in raw:
-        if key not in _AGENT_KEYS:
+        if key in AGENT_IGNORED:
+            notices.append(loc.issue((*path, key), f"`{key}` is {AGENT_IGNORED[key]}: "
+                                                   "ignored"))
+        elif key not in _AGENT_KEYS:
             issues.append(_unknown_key(loc, (*path, key), key, _AGENT_KEYS))
+    raw = {k: v for k, v in raw.items() if k not in AGENT_IGNORED}
     try:
         fields = _AgentFields.model_validate(raw)
     except ValidationError as exc:
@@ -432,6 +438,8 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
                                 "e.g. backend: {type: chatcompletion, model: ...}"))
         return None
     bpath = (*path, "backend")
+    backend, read_as = rewrite_backend(backend)
+    notices.extend(loc.issue((*bpath, key), note) for key, note in read_as)
     try:
         spec = registry.get(str(backend["type"]))
     except UnknownBackendError as exc:
@@ -505,7 +513,11 @@ def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | i
         fields = set(spec.params.model_fields)
         for err in exc.errors():
             p = (*bpath, *err["loc"])
-            if err["type"] == "extra_forbidden":
+            if err["type"] == "extra_forbidden" and str(err["loc"][-1]) in UNSUPPORTED:
+                key = str(err["loc"][-1])
+                issues.append(loc.issue(p, f"MassGen's `{key}` is not supported by agentplug"
+                                           f": {UNSUPPORTED[key]}", f"remove {key}"))
+            elif err["type"] == "extra_forbidden":
                 issue = _unknown_key(loc, p, err["loc"][-1], fields)
                 issues.append(ConfigIssue(issue.key_path,
                                           f"unknown key for backend {spec.type!r}",

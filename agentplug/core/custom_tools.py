@@ -48,6 +48,9 @@ class CustomToolConfig(BaseModel):
     category: str | None = Field(None, description="MassGen's grouping; informational")
     preset_args: dict[str, Any] = Field(
         default_factory=dict, description="arguments always passed; hidden from the model")
+    default_params: dict[str, Any] = Field(
+        default_factory=dict, description="new defaults for parameters the model may still "
+                                          "set (shown to it as the defaults)")
 
     @model_validator(mode="before")
     @classmethod
@@ -110,9 +113,38 @@ def resolve_path(path: str, base_dir: Path | None) -> Path | None:
     return None
 
 
+# Values a tool may ask for with MassGen's ``@context_params(...)`` (hidden from the model,
+# filled by the runtime): the ones agentplug has. MassGen's orchestrator also offers its
+# message list (``messages``/``prompt``), task context and stage, which agentplug does not.
+CONTEXT_VALUES = ("agent_cwd", "allowed_paths", "agent_id", "backend_type", "backend_name",
+                  "model")
+_ORCHESTRATOR_ONLY = {
+    "messages": "the conversation as MassGen's orchestrator hands it over",
+    "prompt": "the message list MassGen's orchestrator hands over",
+}
+
+
 @dataclass(slots=True)
 class _Signature:
     params: list[tuple[str, bool, bool]] = field(default_factory=list)  # name, typed, variadic
+    defaulted: set[str] = field(default_factory=set)
+    context: set[str] = field(default_factory=set)  # @context_params(...) names
+
+
+def _context_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names given to a ``@context_params("a", "b")`` decorator (MassGen's), read from
+    the source: massgen need not be importable to know which parameters it marks."""
+    out: set[str] = set()
+    for dec in node.decorator_list:
+        if not isinstance(dec, ast.Call):
+            continue
+        fn = dec.func
+        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(
+            fn, ast.Attribute) else None
+        if name == "context_params":
+            out.update(a.value for a in dec.args
+                       if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return out
 
 
 def _defined_functions(tree: ast.Module) -> tuple[dict[str, _Signature], set[str]]:
@@ -123,9 +155,14 @@ def _defined_functions(tree: ast.Module) -> tuple[dict[str, _Signature], set[str
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             a = node.args
-            sig = _Signature()
-            for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
+            sig = _Signature(context=_context_names(node))
+            positional = [*a.posonlyargs, *a.args]
+            for arg in [*positional, *a.kwonlyargs]:
                 sig.params.append((arg.arg, arg.annotation is not None, False))
+            sig.defaulted.update(arg.arg for arg in positional[len(positional)
+                                                                 - len(a.defaults):])
+            sig.defaulted.update(arg.arg for arg, d in zip(a.kwonlyargs, a.kw_defaults,
+                                                           strict=True) if d is not None)
             for var in (a.vararg, a.kwarg):
                 if var is not None:
                     sig.params.append((var.arg, True, True))
@@ -210,17 +247,41 @@ def _check_functions(entry: CustomToolConfig, tree: ast.Module, where: str
                     else f"functions defined there: {', '.join(sorted(funcs)) or 'none'}")
             problems.append(ToolProblem("function", f"no function {fn!r} in {where}", hint))
             continue
-        for pname, typed, variadic in funcs[fn].params:
-            if not typed and not variadic and pname not in entry.preset_args:
+        sig = funcs[fn]
+        for pname in sorted(sig.context - set(CONTEXT_VALUES) - sig.defaulted
+                            - set(entry.preset_args)):
+            what = _ORCHESTRATOR_ONLY.get(pname, "a value of MassGen's runtime")
+            problems.append(ToolProblem(
+                "function", f"{fn}() in {where}: @context_params({pname!r}) asks for {what}; "
+                            "agentplug runs agents without MassGen's orchestrator and has no "
+                            "such value",
+                f"agentplug fills {', '.join(CONTEXT_VALUES)}; give {pname!r} a default, "
+                "set it in `preset_args`, or take what the tool needs as a parameter the "
+                "model fills"))
+        for pname, typed, variadic in sig.params:
+            if (not typed and not variadic and pname not in entry.preset_args
+                    and pname not in sig.context):
                 problems.append(ToolProblem(
                     "function", f"{fn}() in {where}: parameter {pname!r} has no type hint "
                                 "(the model is told each parameter's JSON type)",
                     f"annotate it, e.g. `{pname}: str`"))
-        unknown = set(entry.preset_args) - {p for p, _, v in funcs[fn].params if not v}
-        if unknown and not any(v for _, _, v in funcs[fn].params):
-            problems.append(ToolProblem("preset_args", f"{fn}() takes no parameter named "
-                                                       f"{', '.join(sorted(unknown))}"))
+        named = {p for p, _, v in sig.params if not v}
+        for key in ("preset_args", "default_params"):
+            unknown = set(getattr(entry, key)) - named
+            if unknown and not any(v for _, _, v in sig.params):
+                problems.append(ToolProblem(key, f"{fn}() takes no parameter named "
+                                                 f"{', '.join(sorted(unknown))}"))
     return problems
+
+
+def context_parameters(path: str) -> dict[str, set[str]]:
+    """Each function's ``@context_params`` names in a tool file (read, not run)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    return {name: sig.context for name, sig in _defined_functions(tree)[0].items()
+            if sig.context}
 
 
 # Loading (run time) ------------------------------------------------------------------------
@@ -250,19 +311,24 @@ def _load_module(entry: CustomToolConfig) -> Any:
     return module
 
 
-# Parameters MassGen fills in itself (never the model): the agent's working directory and
-# the directories the tool may touch. agentplug fills them from the agent's cwd.
+# Parameters MassGen fills in itself (never the model) even without ``@context_params``:
+# the agent's working directory and the directories the tool may touch.
 INJECTED = ("agent_cwd", "allowed_paths")
 
 
-def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None
-                      ) -> list[FunctionTool]:
-    """Import each entry's file or module once and wrap its functions as tools; a function
-    taking ``agent_cwd`` / ``allowed_paths`` gets the agent's ``cwd`` there (as MassGen does).
-    A relative ``path`` is resolved against the working directory (the config loader has
+def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None, *,
+                      agent_id: str | None = None, backend_type: str | None = None,
+                      model: str | None = None) -> list[FunctionTool]:
+    """Import each entry's file or module once and wrap its functions as tools. A function
+    taking ``agent_cwd`` / ``allowed_paths`` gets the agent's ``cwd`` there (as MassGen does);
+    one marked ``@context_params(...)`` gets those of ``CONTEXT_VALUES`` it names, and its
+    other context parameters keep their defaults; none of them is shown to the model. A
+    relative ``path`` is resolved against the working directory (the config loader has
     already resolved those it checked)."""
     here = str(Path(cwd).expanduser().resolve()) if cwd else str(Path.cwd())
-    injected = {"agent_cwd": here, "allowed_paths": [here]}
+    values: dict[str, Any] = {"agent_cwd": here, "allowed_paths": [here], "agent_id": agent_id,
+                              "backend_type": backend_type, "backend_name": backend_type,
+                              "model": model}
     tools: list[FunctionTool] = []
     for entry in entries:
         try:
@@ -271,28 +337,39 @@ def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None
             where = entry.module or entry.path
             raise CustomToolLoadError(f"loading custom tool file {where}: "
                                       f"{type(exc).__name__}: {exc}") from exc
+        source = entry.path or getattr(module, "__file__", None)
+        marked = context_parameters(source) if source else {}
         for name, fn_name, desc in entry.entries():
             fn = getattr(module, fn_name, None)
             if not callable(fn):
                 raise CustomToolLoadError(f"{entry.module or entry.path} has no function "
                                           f"{fn_name!r}")
             params = inspect.signature(fn).parameters
-            preset = {**{k: v for k, v in injected.items() if k in params},
-                      **entry.preset_args}
-            tools.append(FunctionTool(_wrap(fn, preset), name=name, description=desc))
+            context = set(getattr(fn, "__context_params__", ())) | marked.get(fn_name, set())
+            filled = (set(INJECTED) | (context & set(CONTEXT_VALUES))) & set(params)
+            preset = {**{k: values[k] for k in filled}, **entry.preset_args}
+            tools.append(FunctionTool(_wrap(fn, preset, context, entry.default_params),
+                                      name=name, description=desc))
     return tools
 
 
-def _wrap(fn: Callable[..., Any], preset: dict[str, Any]) -> Callable[..., Any]:
-    """An async function with ``fn``'s described parameters minus the preset ones (and minus
-    ``*args``/``**kwargs``, which no schema can describe) whose result is a ToolOutput."""
+def _wrap(fn: Callable[..., Any], preset: dict[str, Any], hidden: set[str] | None = None,
+          defaults: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """An async function with ``fn``'s described parameters minus the preset and hidden ones
+    (and minus ``*args``/``**kwargs``, which no schema can describe), ``defaults`` replacing
+    their defaults, whose result is a ToolOutput."""
     sig = inspect.signature(fn)
-    shown = [p for p in sig.parameters.values()
-             if p.name not in preset and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    hidden, defaults = hidden or set(), defaults or {}
+    shown = [p.replace(default=defaults[p.name]) if p.name in defaults else p
+             for p in sig.parameters.values()
+             if p.name not in preset and p.name not in hidden
+             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    fixed = {**{k: v for k, v in defaults.items() if k not in sig.parameters}, **preset}
 
     @functools.wraps(fn)
     async def call(**kwargs: Any) -> ToolOutput:
-        kwargs = {**preset, **kwargs}
+        kwargs = {**{k: v for k, v in defaults.items() if k in sig.parameters}, **kwargs,
+                  **fixed}
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             result = fn(**kwargs)
         else:

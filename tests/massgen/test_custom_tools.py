@@ -231,3 +231,65 @@ def test_a_module_is_found_without_running_its_package(tmp_path, monkeypatch):
     (issue,) = issues_of(path)
     assert issue.key_path == "agent.backend.tools[1].function"
     assert "no function 'whisper' in mypkg.tools" in issue.message
+
+
+CONTEXT_TOOLS = '''\
+def context_params(*names):  # MassGen's decorator, as massgen.tool defines it
+    def mark(fn):
+        fn.__context_params__ = set(names)
+        return fn
+    return mark
+
+
+@context_params("agent_id", "model", "backend_type", "task_context")
+async def who(question: str, agent_id=None, model=None, backend_type=None,
+              task_context=None) -> str:
+    """Say who asks."""
+    return f"{question} from {agent_id} on {backend_type} {model}, task {task_context}"
+
+
+@context_params("prompt")
+async def planner(prompt) -> str:
+    """Plan from the orchestrator's messages."""
+    return str(prompt)
+'''
+
+
+def test_context_params_are_filled_or_defaulted_and_hidden(tmp_path):
+    (tmp_path / "ctx.py").write_text(CONTEXT_TOOLS)
+    path = write(tmp_path, "agent:\n  id: asker\n  backend:\n    type: gemini\n"
+                           "    model: gemini-2.5-flash\n    custom_tools:\n"
+                           "      - {path: ctx.py, function: who}\n")
+    agent = load_config(path).agents[0]  # untyped, but filled by the runtime: no error
+    (tool,) = load_custom_tools(agent.backend.custom_tools, agent_id=agent.id,
+                                backend_type=agent.spec.type, model=agent.backend.model)
+    assert list(tool.definition.parameters["properties"]) == ["question"]
+    assert asyncio.run(tool({"question": "hi"})).as_text == \
+        "hi from asker on gemini gemini-2.5-flash, task None"
+
+
+def test_orchestrator_only_context_is_a_located_error(tmp_path):
+    (tmp_path / "ctx.py").write_text(CONTEXT_TOOLS)
+    path = write(tmp_path, "agent:\n  backend:\n    type: openai\n    custom_tools:\n"
+                           "      - name: [planner]\n        path: ctx.py\n"
+                           "        function: [planner]\n")
+    (issue,) = issues_of(path)
+    assert issue.key_path == "agent.backend.custom_tools[0].function" and issue.line == 7
+    assert "@context_params('prompt') asks for the message list MassGen's orchestrator" \
+        in issue.message
+    assert "give 'prompt' a default" in (issue.hint or "")
+
+
+def test_default_params_are_shown_as_defaults_and_used(tool_dir):
+    entry = CustomToolConfig(path=str(tool_dir / "tools/mytools.py"), function="snapshot",
+                             default_params={"environment": "docker"})
+    (tool,) = load_custom_tools([entry])
+    props = tool.definition.parameters["properties"]
+    assert set(props) == {"label", "environment"} and props["environment"]["default"] == "docker"
+    assert asyncio.run(tool({"label": "a"})).parts[0].text == "a in docker"
+    assert asyncio.run(tool({"label": "a", "environment": "mac"})).parts[0].text == "a in mac"
+    bad = config_with(tool_dir, "- {path: tools/mytools.py, function: plain, "
+                                "default_params: {town: Oslo}}")
+    (issue,) = issues_of(bad)
+    assert issue.key_path.endswith("custom_tools[0].default_params")
+    assert "plain() takes no parameter named town" in issue.message

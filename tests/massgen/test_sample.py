@@ -125,3 +125,28 @@ def test_the_cli_as_massgen_users_run_it(massgen_checkout):
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert ("qwen_local_custom_tool_example_no_path.yaml:11: "
             "agents[0].backend.custom_tools[0].function") in bad.stderr
+
+
+def test_the_measurement_script_over_a_directory_of_configs(massgen_checkout, capsys,
+                                                           monkeypatch):
+    """bench/massgen_configs.py, which measures a whole MassGen checkout, classifies the
+    sample as the tests above do: each file passes, fails as shipped, or is listed with its
+    reason; no traceback."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(
+        "massgen_configs", Path(__file__).parents[2] / "bench" / "massgen_configs.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up there
+    spec.loader.exec_module(bench)
+    results = {r.file: r for r in bench.measure(SAMPLE)}
+    assert len(results) == len(CONFIGS)
+    no_path = results["tools/custom_tools/qwen_local_custom_tool_example_no_path.yaml"]
+    assert no_path.verdict == "must-fail" and no_path.must_fail_as == "library tool with no path"
+    assert not [r for r in results.values() if r.verdict in ("traceback", "fail")], \
+        bench.report(list(results.values()))
+    assert bench.main([str(SAMPLE)]) == 0
+    assert re.match(r"26 files: 25 of 25 agent configs that should pass do \(100\.0%\)",
+                    capsys.readouterr().out)

@@ -24,8 +24,16 @@ def rules(s: MCPServerConfig, **kw) -> set[str]:
     return {v.rule for v in check_server(s, **kw)}
 
 
-def test_no_security_block_means_no_checks():
-    assert check_server(server(None, command="bash", args=["-c", "rm -rf /; echo"])) == []
+def test_no_security_block_means_massgens_default_strict_with_env_as_written():
+    bad = server(None, command="bash", args=["-c", "rm -rf /; echo"])
+    assert rules(bad) == rules(server("strict", command="bash", args=["-c", "rm -rf /; echo"]))
+    assert {v.level for v in check_server(bad)} == {"strict"}
+    plain = server(None, command="npx", args=["-y", "mcp-discord", "--config",
+                                              "${DISCORD_TOKEN}"], env={"NOTION_TOKEN": "x"})
+    assert rules(plain) == set()  # an unset ${VAR} is reported by the loader, not here
+    assert filtered_env(plain) == {"NOTION_TOKEN": "x"} and withheld(plain) == []
+    assert rules(server(None, type="streamable-http", command=None, args=[],
+                        url="http://localhost:8000/mcp")) == {"URL scheme", "localhost"}
 
 
 @pytest.mark.parametrize(("level", "expected"), [

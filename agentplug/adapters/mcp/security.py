@@ -1,8 +1,11 @@
 """MCP server ``security:`` levels (MassGen's), checked before a server starts.
 
-A server with a ``security`` block is checked against its level; one without it is not
-(agentplug's default: the config's author chose the server). Each violation names its rule
-and level. The rules, by level (``strict`` ⊂ ``moderate`` ⊂ ``permissive`` in what they allow):
+A server with a ``security`` block is checked against its level; one without it at
+MassGen's default level, ``strict`` (``validate_server_security`` reads a missing level as
+strict), except that it is given its ``env`` as written: MassGen's code passes such a server
+its tokens, and a config naming a token in a server's ``env`` means to give it. Each
+violation names its rule and level. The rules, by level (``strict`` ⊂ ``moderate`` ⊂
+``permissive`` in what they allow):
 
 =====================  ========  ========  ==========
 rule                   strict    moderate  permissive
@@ -85,12 +88,16 @@ def _exe_name(command: str) -> str:
     return name
 
 
+DEFAULT = MCPSecurity()
+"""The level of a server without ``security``: MassGen's default, strict."""
+# An unset ${VAR} (reported on its own by the loader) is not shell syntax in an argument.
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
 def check_server(server: MCPServerConfig, *, run_time: bool = False) -> list[Violation]:
-    """Every violation of the server's security level; none without ``security``.
+    """Every violation of the server's security level (``DEFAULT`` without ``security``).
     ``run_time`` adds the checks that depend on this machine (PATH, DNS)."""
-    sec = server.security
-    if sec is None:
-        return []
+    sec = server.security or DEFAULT
     out: list[Violation] = []
     if not _NAME.match(server.name):
         out.append(Violation("name", "server name", sec.level,
@@ -122,7 +129,7 @@ def _check_stdio(server: MCPServerConfig, sec: MCPSecurity, run_time: bool) -> l
                                              "run without a shell; put arguments in `args`")
     if level != "permissive":
         for i, a in enumerate(server.args):
-            meta = sorted(_SHELL_META & set(a))
+            meta = sorted(_SHELL_META & set(_PLACEHOLDER.sub("", a)))
             if meta:
                 v(f"args[{i}]", "shell metacharacters",
                   f"argument {a!r} holds {' '.join(meta)!r}")
