@@ -180,3 +180,46 @@ agent:
         load_config(write(tmp_path, "agent:\n  backend: {type: gemini, safety_settings: "
                                     "{HARM_CATEGORY_HARASSMENT: SOMETIMES}}\n"))
     assert "'SOMETIMES' is not one of" in err.value.issues[0].message
+
+
+def test_older_and_no_op_massgen_keys_are_read_with_a_notice(tmp_path):
+    config = load_config(write(tmp_path, """\
+agents:
+  - id: writer
+    backend:
+      type: openai
+      model: gpt-4o
+      multimodal:
+        enabled: true
+      enable_mcp_command_line: true
+      enable_docker_isolation: true
+      docker_network_mode: bridge
+    persistent_memory:
+      enabled: true
+"""))
+    params = config.agents[0].backend
+    assert params.command_line_execution_mode == "docker"
+    assert params.command_line_docker_network_mode == "bridge"
+    notes = {n.key_path: (n.message, n.line) for n in config.notices}
+    assert notes["agents[0].backend.multimodal"][1] == 6
+    assert "always sends images and documents" in notes["agents[0].backend.multimodal"][0]
+    assert "command_line_execution_mode: docker" in \
+        notes["agents[0].backend.enable_docker_isolation"][0]
+    assert "MassGen's memory system" in notes["agents[0].persistent_memory"][0]
+
+
+def test_refused_massgen_keys_say_why_and_what_to_write(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, """\
+agent:
+  backend:
+    type: openai
+    model: computer-use-preview
+    enable_computer_use: true
+    multimodal: {enabled: false}
+"""))
+    found = {i.key_path: i for i in err.value.issues}
+    use = found["agent.backend.enable_computer_use"]
+    assert use.line == 5 and "MassGen's `enable_computer_use` is not supported" in use.message
+    assert "@playwright/mcp" in use.message and use.hint == "remove enable_computer_use"
+    assert "agent.backend.multimodal" in found  # switching images off is not ignored
