@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, ConfigIssue, UnknownBackendError, UsageError
 from .custom_tools import check_tool, resolve_path
-from .massgen_keys import AGENT_IGNORED, UNSUPPORTED, rewrite_backend
+from .massgen_keys import AGENT_IGNORED, UNSUPPORTED, refused_values, rewrite_backend
 from .params import GENERATION_FLAGS, TOOL_FLAGS, BackendParams, StrictModel
 from .redact import looks_secret, register
 from .registry import BackendSpec, Registry
@@ -440,6 +440,10 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
     bpath = (*path, "backend")
     backend, read_as = rewrite_backend(backend)
     notices.extend(loc.issue((*bpath, key), note) for key, note in read_as)
+    refused = refused_values(backend)
+    if refused:
+        issues.extend(loc.issue((*bpath, key), why, hint) for key, why, hint in refused)
+        return None
     try:
         spec = registry.get(str(backend["type"]))
     except UnknownBackendError as exc:

@@ -41,6 +41,22 @@ UNSUPPORTED = {
 """MassGen keys agentplug refuses, by key name: why, and what to write instead."""
 
 
+REFUSED_VALUES = {
+    ("command_line_execution_mode", "srt"): (
+        "MassGen's `srt` mode runs each command under Anthropic's sandbox-runtime "
+        "(bubblewrap or Seatbelt), which agentplug's command tool does not use",
+        "use command_line_execution_mode: docker (each command in an isolated container, "
+        "no network unless command_line_docker_network_mode: bridge) or local"),
+}
+"""MassGen values agentplug refuses: (key, value) -> (why, what to write instead)."""
+
+
+def refused_values(backend: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, why, hint) for each value of ``backend`` in ``REFUSED_VALUES``."""
+    return [(key, *REFUSED_VALUES[(key, value)]) for key, value in backend.items()
+            if isinstance(value, str) and (key, value) in REFUSED_VALUES]
+
+
 def rewrite_backend(backend: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """``backend`` with MassGen's older or no-op keys rewritten, and (key, notice) for each
     key read that way. Values that contradict the current spelling are left for the params

@@ -223,3 +223,14 @@ agent:
     assert use.line == 5 and "MassGen's `enable_computer_use` is not supported" in use.message
     assert "@playwright/mcp" in use.message and use.hint == "remove enable_computer_use"
     assert "agent.backend.multimodal" in found  # switching images off is not ignored
+
+
+def test_srt_execution_mode_is_refused_with_what_to_use(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "agent:\n  backend:\n    type: openai\n    model: gpt-5\n"
+                                    "    enable_mcp_command_line: true\n"
+                                    "    command_line_execution_mode: srt\n"))
+    (issue,) = err.value.issues
+    assert issue.key_path == "agent.backend.command_line_execution_mode" and issue.line == 6
+    assert "Anthropic's sandbox-runtime" in issue.message
+    assert "command_line_execution_mode: docker" in (issue.hint or "")
