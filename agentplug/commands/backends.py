@@ -31,7 +31,10 @@ def rows(registry: Any) -> list[dict[str, Any]]:
             "structured_output": spec.structured_output,
             # enable_mcp_command_line: the command tools arrive as one more MCP server.
             "command_line": "mcp" in spec.capabilities,
-            "presets": {n: {"base_url": p.base_url, "env_var": p.env_var}
+            "presets": {n: {"base_url": p.base_url, "env_var": p.env_var,
+                            "structured_output": p.output_strategy(None,
+                                                                   spec.structured_output),
+                            "native_models": list(p.native_models)}
                         for n, p in spec.presets.items()},
             "extra": spec.extra,
             "installed": spec.installed(),
@@ -60,11 +63,14 @@ def markdown(registry: Any) -> str:
     lines += ["", "## Capabilities", "",
               "`enable_mcp_command_line` (docs/code_execution.md) reaches every backend with "
               "MCP support as one more MCP server.", "",
-              "| Backend | Capabilities | Command line | Plugin |", "|---|---|---|---|"]
+              "Typed answers (docs/structured_output.md): the strategy each backend uses "
+              "unless a call names one; a preset may declare its own (below).", "",
+              "| Backend | Capabilities | Command line | Typed answers | Plugin |",
+              "|---|---|---|---|---|"]
     for s in specs:
         command_line = "✅" if "mcp" in s.capabilities else "❌"
         lines.append(f"| `{s.type}` | {', '.join(sorted(s.capabilities))} | {command_line} | "
-                     f"{s.plugin} |")
+                     f"`{s.structured_output}` | {s.plugin} |")
     reasons = [(s.type, f, s.flag(f)) for s in specs for f in FLAGS
                if s.flag(f).reason and s.flag(f).support != "yes"]
     if reasons:
@@ -74,9 +80,9 @@ def markdown(registry: Any) -> str:
     presets = [(s, p) for s in specs for p in s.presets.values()]
     if presets:
         lines += ["", "## Provider presets", "", "| Backend | `provider:` | Name | Base URL | "
-                  "Key env var |", "|---|---|---|---|---|"]
+                  "Key env var | Typed answers |", "|---|---|---|---|---|---|"]
         lines += [f"| `{s.type}` | `{p.name}` | {p.title} | {p.base_url} | "
-                  f"`{p.env_var or '-'}` |" for s, p in presets]
+                  f"`{p.env_var or '-'}` | {_preset_strategy(s, p)} |" for s, p in presets]
     return "\n".join(lines) + "\n"
 
 
@@ -100,9 +106,10 @@ def backends(args: argparse.Namespace) -> int:
     from ._render import print_table
 
     data = rows(host.registry)
-    print_table(["Type", "Installed", "Setup"],
+    print_table(["Type", "Installed", "Typed answers", "Setup"],
                 [[r["type"], "✅" if r["installed"] else
-                  f"❌ pip install 'agentplug[{r['extra']}]'", r["setup"]] for r in data],
+                  f"❌ pip install 'agentplug[{r['extra']}]'", r["structured_output"],
+                  r["setup"]] for r in data],
                 title="Backends")
     # The command-line tools (enable_mcp_command_line) arrive as an MCP server.
     print_table(["Type", "Web search", "Code exec", "Code interp", "MCP, cmd line", "Notes"],
@@ -110,3 +117,10 @@ def backends(args: argparse.Namespace) -> int:
                   "✅" if r["command_line"] else "❌", r["notes"]] for r in data],
                 title="Tools")
     return 0
+
+
+def _preset_strategy(spec: Any, preset: Any) -> str:
+    text = f"`{preset.output_strategy(None, spec.structured_output)}`"
+    if preset.native_models:
+        text += " (`native` for " + ", ".join(f"`{m}*`" for m in preset.native_models) + ")"
+    return text

@@ -25,7 +25,7 @@ from .messages import (
     JSON, AssistantMessage, Message, Part, SystemMessage, TextPart, ToolCallPart,
     ToolResultMessage, UserMessage,
 )
-from .structured import Output, OutputStrategy, OutputTurn, strategy_for
+from .structured import Output, OutputStrategy, OutputTurn
 from .tools import FunctionTool, FunctionToolset, NoticeSource, ToolDef, ToolOutput, Toolset
 from .usage import Budget, Usage
 
@@ -210,8 +210,9 @@ class Agent:
         if output_type is not None:
             # Off the loop: a schema's first validator imports jsonschema; big models take ms.
             output = await asyncio.to_thread(Output, output_type)
-            typed = OutputTurn(output, strategy_for(self.backend, output_strategy),
-                               self.output_retries if output_retries is None else output_retries)
+            typed = OutputTurn.on(self.backend, output, output_strategy,
+                                  self.output_retries if output_retries is None
+                                  else output_retries)
             user = typed.prepare(user)
         turn: list[Message] = [user]
         self._turn_sent = 0
@@ -299,8 +300,9 @@ class Agent:
                           typed: OutputTurn | None = None) -> AsyncIterator[Event]:
         """One backend call, its usage priced; with tracing, inside a ``chat`` span (unless
         the backend makes one per call itself, as a fallback chain does). A typed answer's
-        native schema reaches the backend as ``output=``, which only backends declaring the
-        native strategy are asked to accept."""
+        native schema (or, with the tool strategy, the output tool to force) reaches the
+        backend as ``output=``, which only backends whose type declares native or tool are
+        asked to accept."""
         messages = self._outgoing(turn)
         tools = self.tool_defs if typed is None else typed.tools(self.tool_defs)
         spec = typed.call_spec if typed is not None else None

@@ -62,6 +62,20 @@ class Preset:
     models: tuple[str, ...] = ()
     tool_flags: frozenset[str] = frozenset()
     pricing: str | None = None  # the genai-prices provider id, as for BackendSpec
+    # Typed answers (docs/structured_output.md), as this provider really takes them: its
+    # strategy (None: the backend type's), models that have the native one all the same,
+    # whether tool_choice can force the output tool, and whether the provider asks for the
+    # schema in the prompt as well (it constrains decoding without showing it to the model).
+    structured_output: OutputStrategy | None = None
+    native_models: tuple[str, ...] = ()
+    forced_tool_choice: bool = True
+    schema_in_prompt: bool = False
+
+    def output_strategy(self, model: str | None, default: OutputStrategy) -> OutputStrategy:
+        """The strategy for ``model`` (``native_models`` are name prefixes)."""
+        if model and any(model.startswith(prefix) for prefix in self.native_models):
+            return "native"
+        return self.structured_output or default
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +139,12 @@ class BackendSpec:
             raise ValueError(f"backend type {self.type!r} must be an identifier")
         if not issubclass(self.params, BackendParams):
             raise ValueError("params must subclass agentplug.BackendParams")
-        if self.structured_output not in STRATEGIES:
-            raise ValueError(f"structured_output {self.structured_output!r} is not one of "
-                             f"{', '.join(STRATEGIES)}")
+        for owner, strategy in (("", self.structured_output), *(
+                (f"preset {p.name!r}: ", p.structured_output) for p in self.presets.values()
+                if p.structured_output is not None)):
+            if strategy not in STRATEGIES:
+                raise ValueError(f"{owner}structured_output {strategy!r} is not one of "
+                                 f"{', '.join(STRATEGIES)}")
         for flag, support in self.tool_flags.items():
             if flag not in _FLAG_CAPABILITY:
                 raise ValueError(f"unknown tool flag {flag!r}")

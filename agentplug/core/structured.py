@@ -1,11 +1,13 @@
 """Typed answers: an ``output_type`` turned into a schema, a strategy and a validator.
 
 Three strategies, strongest first; each backend declares the one it really supports
-(``BackendSpec.structured_output``):
+(``BackendSpec.structured_output``; a configured backend may refine it, e.g. per provider
+preset, through ``output_support()``):
 
 - ``native``: the provider constrains the answer to the schema itself; the backend receives
   an ``OutputSpec`` (``stream(..., output=spec)``) and shapes its request.
-- ``tool``: the schema becomes a tool the model is told to call with its answer.
+- ``tool``: the schema becomes a tool the model must call with its answer (forced by the
+  backend's ``force_tool`` where its wire can, else asked for in the prompt).
 - ``prompted``: the schema is written into the prompt and the JSON extracted from the text.
 
 Whatever the strategy, the answer is validated here (pydantic ``TypeAdapter``, or
@@ -49,6 +51,21 @@ class OutputSpec:
     schema: dict[str, Any]
     description: str = ""
     strategy: OutputStrategy = "native"
+
+    @property
+    def tool_name(self) -> str:
+        """The output tool's name (the tool strategy): what a forced tool choice names."""
+        return f"final_{self.name}"[:64]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSupport:
+    """How one configured backend takes a typed answer: the strategy it uses unless a call
+    names one, and whether its provider wants the schema in the prompt as well (some
+    constrain decoding to it without showing it to the model)."""
+
+    strategy: OutputStrategy
+    schema_in_prompt: bool = False
 
 
 class StructuredOutputError(BackendError):
@@ -97,7 +114,7 @@ class Output:
 
     @property
     def tool_name(self) -> str:
-        return f"final_{self.name}"[:64]
+        return self.spec("tool").tool_name
 
     # validation ---------------------------------------------------------------------------
     def parse_text(self, text: str) -> Any:
@@ -214,17 +231,37 @@ def _validate_schema(data: Any, schema: dict[str, Any]) -> Any:
     return data
 
 
-def strategy_for(backend: object, requested: OutputStrategy | None) -> OutputStrategy:
-    """The strategy a call uses: the one asked for, else the backend's declared one; a
-    backend without a declaration (a third-party one) gets the prompted strategy."""
+def support_of(backend: object) -> OutputSupport:
+    """What a backend declares: its own ``output_support()`` (a preset may refine its type's
+    declaration), else its spec's ``structured_output``; a backend without either (a
+    third-party one) gets the prompted strategy."""
+    own = getattr(backend, "output_support", None)
+    if callable(own):
+        support: OutputSupport = own()
+        return support
     spec = getattr(backend, "spec", None)
-    declared: OutputStrategy = getattr(spec, "structured_output", "prompted")
+    return OutputSupport(getattr(spec, "structured_output", "prompted"))
+
+
+def shapes_requests(backend: object) -> bool:
+    """Whether the backend accepts ``stream(..., output=spec)``: only those whose type
+    declares the native or tool strategy do (a stateful session or a chain does not)."""
+    return getattr(getattr(backend, "spec", None), "structured_output", "prompted") != "prompted"
+
+
+def strategy_for(backend: object, requested: OutputStrategy | None) -> OutputStrategy:
+    """The strategy a call uses: the one asked for, else the backend's declared one. Native
+    needs a backend type that can shape its requests; a preset declaring another strategy
+    only changes the default (the user knows the model)."""
+    spec = getattr(backend, "spec", None)
+    declared = support_of(backend).strategy
     if requested is None:
         return declared
     if requested not in STRATEGIES:
         raise UsageError(f"unknown output strategy {requested!r}; use one of "
                          f"{', '.join(STRATEGIES)}")
-    if requested == "native" and declared != "native":
+    if requested == "native" and "native" not in (
+            declared, getattr(spec, "structured_output", "prompted")):
         raise UsageError(f"backend {getattr(spec, 'type', type(backend).__name__)!r} has no "
                          f"native structured output (it declares {declared!r}); use 'tool' "
                          "or 'prompted'")
@@ -244,20 +281,37 @@ class Verdict:
 class OutputTurn:
     """One turn's typed answer: what the model is told, its partial objects, its retries."""
 
-    def __init__(self, output: Output, strategy: OutputStrategy, retries: int) -> None:
+    def __init__(self, output: Output, strategy: OutputStrategy, retries: int, *,
+                 shaped: bool = False, schema_in_prompt: bool = False) -> None:
         self.output = output
         self.strategy = strategy
         self.retries_left = retries
+        # The backend shapes its requests (output=): the native schema, or a forced tool call.
+        self.shaped = shaped or strategy == "native"
+        self.schema_in_prompt = schema_in_prompt
         self._text: list[str] = []
         self._last_partial: Any = None
 
+    @classmethod
+    def on(cls, backend: object, output: Output, requested: OutputStrategy | None,
+           retries: int) -> OutputTurn:
+        """The turn as ``backend`` takes it: its strategy (or the one asked for), whether it
+        shapes its requests, and whether the schema also goes into the prompt."""
+        strategy = strategy_for(backend, requested)
+        return cls(output, strategy, retries,
+                   shaped=strategy == "tool" and shapes_requests(backend),
+                   schema_in_prompt=support_of(backend).schema_in_prompt)
+
     @property
     def call_spec(self) -> OutputSpec | None:
-        """What a backend receives: only native (and tool) shaping happens in the request."""
-        return self.output.spec(self.strategy) if self.strategy == "native" else None
+        """What the backend receives as ``output=``: the native schema, or the output tool to
+        force (``strategy="tool"``); None when nothing is shaped in the request."""
+        if not self.shaped or self.strategy == "prompted":
+            return None
+        return self.output.spec(self.strategy)
 
     def prepare(self, user: UserMessage) -> UserMessage:
-        if self.strategy == "native":
+        if self.strategy == "native" and not self.schema_in_prompt:
             return user
         return UserMessage([*user.parts, TextPart(self.output.instructions(self.strategy))])
 

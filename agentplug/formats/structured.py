@@ -9,6 +9,15 @@
 
 OpenAI's strict mode and Anthropic want every property required and no extra properties;
 a schema that cannot say so (a free-form map) goes non-strict on OpenAI.
+
+The tool strategy's forced call, per wire: the output tool by name when it is the only
+function tool, else any tool (so that the agent's own tools stay callable first; this is
+also what the recorded real requests do, see tests/structured/recorded/SOURCE.md):
+
+- Chat Completions: ``tool_choice: {type: function, function: {name}}`` / ``"required"``.
+- Responses: ``tool_choice: {type: function, name}`` / ``"required"``.
+- Anthropic Messages: ``tool_choice: {type: tool, name}`` / ``{type: any}``.
+- Gemini: ``tool_config.function_calling_config: {mode: ANY, allowed_function_names}``.
 """
 
 from __future__ import annotations
@@ -60,6 +69,23 @@ def anthropic_format(output: OutputSpec) -> Schema:
     schema = strict_schema(output.schema)
     return {"type": "json_schema", "schema": schema if schema is not None
             else copy.deepcopy(output.schema)}
+
+
+def chat_completions_tool_choice(output: OutputSpec, alone: bool) -> Any:
+    return {"type": "function", "function": {"name": output.tool_name}} if alone else "required"
+
+
+def responses_tool_choice(output: OutputSpec, alone: bool) -> Any:
+    return {"type": "function", "name": output.tool_name} if alone else "required"
+
+
+def anthropic_tool_choice(output: OutputSpec, alone: bool) -> Schema:
+    return {"type": "tool", "name": output.tool_name} if alone else {"type": "any"}
+
+
+def gemini_function_calling(output: OutputSpec, names: list[str]) -> Schema:
+    """``names``: every function the request declares (the output tool among them)."""
+    return {"mode": "ANY", "allowed_function_names": names or [output.tool_name]}
 
 
 def gemini_config(output: OutputSpec) -> Schema:

@@ -137,11 +137,21 @@ class SDKBackend(BaseBackend):
         structured-output strategy override this)."""
         raise NotImplementedError(f"{type(self).__name__} has no native structured output")
 
+    def force_tool(self, request: dict[str, Any], output: OutputSpec, alone: bool) -> None:
+        """Make the model call the output tool (the tool strategy): by name when it is the
+        only function tool, else any tool, so that the agent's own tools stay callable
+        first. A wire with no such control (the default) sends the tools as they are."""
+
     def output_request(self, messages: Sequence[Message], tools: Sequence[ToolDef],
                        output: OutputSpec | None) -> dict[str, Any]:
         """``build_request``, shaped for a typed answer when one is asked for."""
         request = self.build_request(messages, tools)
-        if output is not None:
+        if output is None:
+            return request
+        if output.strategy == "tool":
+            self.force_tool(request, output,
+                            alone=all(t.name == output.tool_name for t in tools))
+        else:
             self.shape_output(request, output)
         return request
 

@@ -15,7 +15,9 @@ from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import chat_completions as fmt
-from agentplug.formats.structured import chat_completions_format
+from agentplug.formats.structured import (
+    chat_completions_format, chat_completions_tool_choice,
+)
 from .backend import KeyNeed, SDKBackend, openai_dict, sdk_dicts
 from .compat_params import CompatParams
 from .errors import ErrorRule
@@ -78,6 +80,15 @@ class ChatCompletionsBackend(SDKBackend):
 
     def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
         request["response_format"] = chat_completions_format(output)
+
+    def forces_tool_choice(self) -> bool:
+        """Whether the endpoint honours a named or ``required`` ``tool_choice`` (some
+        OpenAI-compatible providers take only ``auto``)."""
+        return True
+
+    def force_tool(self, request: dict[str, Any], output: OutputSpec, alone: bool) -> None:
+        if self.forces_tool_choice():
+            request["tool_choice"] = chat_completions_tool_choice(output, alone)
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(url, self.name)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from .script import RawResponse, Reply, estimate_tokens, split_text
 from .server import RecordedRequest, Response, Simulator, json_response, sse
-from .structured import chat_completions_problem, llama_cpp_problem
+from .structured import chat_completions_problem, llama_cpp_problem, provider_problem
 
 _FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_calls": "tool_calls",
            "content_filter": "content_filter", "stop_sequence": "stop"}
@@ -42,13 +42,23 @@ class ChatCompletionsSimulator(Simulator):
     ``stream_options.include_usage`` asks for one (the server ignores ``stream_options``),
     and ``Fault(error_after=n)`` ends the stream after n events with nothing more (no error
     event, no ``[DONE]``), as the server does when generation fails.
+
+    ``response_formats`` and ``tool_choices`` narrow what a provider takes, as its docs say
+    (e.g. a model without ``json_schema``, an endpoint taking ``tool_choice: auto`` only;
+    ``"function"`` stands for a named one): anything else is refused with a 400.
     """
 
     def __init__(self, *script: Any, models: tuple[str, ...] = ("sim-model",),
                  reasoning_field: str = "reasoning_content", default: Any = None,
                  azure_api_version: str | None = None, owned_by: str = "simulator",
-                 dialect: Literal["openai", "llama_cpp"] = "openai") -> None:
+                 dialect: Literal["openai", "llama_cpp"] = "openai",
+                 response_formats: frozenset[str] = frozenset(
+                     {"text", "json_object", "json_schema"}),
+                 tool_choices: frozenset[str] = frozenset(
+                     {"none", "auto", "required", "function"})) -> None:
         super().__init__(*script, default=default)
+        self.response_formats = response_formats
+        self.tool_choices = tool_choices
         self.models = models
         self.reasoning_field = reasoning_field
         self.azure_api_version = azure_api_version
@@ -103,7 +113,8 @@ class ChatCompletionsSimulator(Simulator):
     def completion(self, request: RecordedRequest) -> Response:
         if self.dialect == "llama_cpp" and (problem := llama_cpp_problem(request.body)):
             return self.error_response(422, problem)
-        if problem := chat_completions_problem(request.body):
+        if problem := (provider_problem(request.body, self.response_formats, self.tool_choices)
+                       or chat_completions_problem(request.body)):
             return self.error_response(400, problem)
         reply = self.next_reply(request)
         if isinstance(reply, RawResponse):

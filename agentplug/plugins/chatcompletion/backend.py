@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
 from agentplug.core.registry import Preset
+from agentplug.core.structured import OutputSupport
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 
 from . import ChatCompletionParams
@@ -28,6 +30,19 @@ class GenericChatBackend(ChatCompletionsBackend):
         p = self.params
         return {k: v for k in ("top_k", "min_p", "repetition_penalty", "separate_reasoning")
                 if (v := getattr(p, k)) is not None}
+
+    def output_support(self) -> OutputSupport:
+        """Typed answers as the preset's provider takes them (a generic endpoint: the
+        type's native ``response_format``)."""
+        preset = self._preset()
+        if preset is None:
+            return OutputSupport(self.spec.structured_output)
+        return OutputSupport(preset.output_strategy(self.model_name, self.spec.structured_output),
+                             preset.schema_in_prompt)
+
+    def forces_tool_choice(self) -> bool:
+        preset = self._preset()
+        return preset.forced_tool_choice if preset is not None else True
 
     def key_env_vars(self) -> Sequence[str]:
         preset = self._preset()

@@ -16,6 +16,11 @@ class ZaiBackend(ChatCompletionsBackend):
     params: ZaiParams
     default_base_url = BASE_URL
 
+    def forces_tool_choice(self) -> bool:
+        # Z AI's chat completions take tool_choice "auto" only (docs.z.ai API reference:
+        # "only auto is supported"): the output tool is offered, and the prompt asks for it.
+        return False
+
     def extra_body(self) -> dict[str, Any]:
         p = self.params
         if p.thinking is None and p.clear_thinking is None:
