@@ -424,6 +424,9 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
         if key in AGENT_IGNORED:
             notices.append(loc.issue((*path, key), f"`{key}` is {AGENT_IGNORED[key]}: "
                                                    "ignored"))
+        elif key in BackendParams.model_fields:
+            issues.append(loc.issue((*path, key), "unknown key for an agent: it belongs to "
+                                                  "its backend", f"move {key} under backend:"))
         elif key not in _AGENT_KEYS:
             issues.append(_unknown_key(loc, (*path, key), key, _AGENT_KEYS))
     raw = {k: v for k, v in raw.items() if k not in AGENT_IGNORED}

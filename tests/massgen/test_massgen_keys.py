@@ -234,3 +234,13 @@ def test_srt_execution_mode_is_refused_with_what_to_use(tmp_path):
     assert issue.key_path == "agent.backend.command_line_execution_mode" and issue.line == 6
     assert "Anthropic's sandbox-runtime" in issue.message
     assert "command_line_execution_mode: docker" in (issue.hint or "")
+
+
+def test_a_backend_key_written_on_the_agent_says_where_it_belongs(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "agent:\n  backend: {type: gemini}\n  mcp_servers:\n"
+                                    "    - filesystem\n"))
+    (issue,) = err.value.issues
+    assert issue.key_path == "agent.mcp_servers" and issue.line == 3
+    assert "belongs to its backend" in issue.message and issue.hint == \
+        "move mcp_servers under backend:"
