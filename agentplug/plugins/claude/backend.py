@@ -28,7 +28,7 @@ from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import anthropic as fmt
-from agentplug.formats.structured import anthropic_format
+from agentplug.formats.structured import anthropic_format, anthropic_tool_choice
 from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.wire import anthropic_stream
@@ -112,6 +112,12 @@ class ClaudeBackend(SDKBackend):
     def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
         request["output_config"] = {**request.get("output_config", {}),
                                     "format": anthropic_format(output)}
+
+    def force_tool(self, request: dict[str, Any], output: OutputSpec, alone: bool) -> None:
+        # Anthropic refuses a forced tool choice while extended thinking is on ("Thinking
+        # may not be enabled when tool_choice forces tool use"): then the prompt asks alone.
+        if (request.get("thinking") or {}).get("type") in (None, "disabled"):
+            request["tool_choice"] = anthropic_tool_choice(output, alone)
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(self.name, url)

@@ -33,7 +33,7 @@ from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from agentplug.formats import gemini as fmt
-from agentplug.formats.structured import gemini_config
+from agentplug.formats.structured import gemini_config, gemini_function_calling
 from agentplug.sdk.backend import SDKBackend
 from agentplug.sdk.errors import ErrorRule
 from . import GeminiParams, combine_error, combines_builtin_tools, thinks
@@ -146,6 +146,13 @@ class GeminiBackend(SDKBackend):
 
     def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
         request["config"].update(gemini_config(output))
+
+    def force_tool(self, request: dict[str, Any], output: OutputSpec, alone: bool) -> None:
+        config = request["config"]
+        names = [d["name"] for t in config.get("tools", ())
+                 for d in t.get("function_declarations", ())]
+        config["tool_config"] = {**config.get("tool_config", {}), "function_calling_config":
+                                 gemini_function_calling(output, [] if alone else names)}
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(self.name, url, images_dir=self.params.cwd)

@@ -21,7 +21,7 @@ from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, parse_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import responses as fmt
-from agentplug.formats.structured import responses_format
+from agentplug.formats.structured import responses_format, responses_tool_choice
 from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.openai_sdk import openai_error, openai_module, stream_event_error
@@ -86,6 +86,9 @@ class OpenAIResponsesBackend(SDKBackend):
 
     def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
         request["text"] = {**request.get("text", {}), "format": responses_format(output)}
+
+    def force_tool(self, request: dict[str, Any], output: OutputSpec, alone: bool) -> None:
+        request["tool_choice"] = responses_tool_choice(output, alone)
 
     def new_turn(self, url: str) -> _Turn:
         return _Turn(self.name, url, images_dir=self.params.cwd)
