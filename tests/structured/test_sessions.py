@@ -1,5 +1,6 @@
-"""Typed answers from stateful sessions: the real Claude Code CLI and a classic AG2 agent,
-both against the simulators, with the prompted strategy on the session's final answer."""
+"""Typed answers from stateful sessions: the real Claude Code CLI (its own structured output,
+``--json-schema``, or the prompted strategy) and a classic AG2 agent (prompted), against the
+simulators."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from agentplug import create_agent
 from agentplug.core.host import default_host
-from agentplug.testing import AnthropicSimulator, ChatCompletionsSimulator, Reply
+from agentplug.testing import AnthropicSimulator, ChatCompletionsSimulator, Reply, ToolCallSpec
 
 from structured_support import BAD, GOOD, City
 
@@ -40,21 +41,60 @@ def _user_texts(body: dict) -> list[str]:
     return out
 
 
-async def test_claude_code_final_answer_is_validated_and_retried_in_the_session(tmp_path):
-    pytest.importorskip("claude_agent_sdk")
+def _claude_code(sim, tmp_path):
     home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
+    (home / "config").mkdir(parents=True, exist_ok=True)
     env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "config"),
            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
     if os.geteuid() == 0:
         env["IS_SANDBOX"] = "1"
-    with AnthropicSimulator(Reply(BAD), Reply(GOOD), model="claude-sonnet-4-6") as sim:
-        agent = create_agent({"type": "claude_code", "model": "claude-sonnet-4-6",
-                              "base_url": sim.base_url, "api_key": "sk-ant-cc-test",
-                              "cwd": str(tmp_path / "work"), "max_retries": 0, "env": env})
-        async with agent:
+    return create_agent({"type": "claude_code", "model": "claude-sonnet-4-6",
+                         "base_url": sim.base_url, "api_key": "sk-ant-cc-test",
+                         "cwd": str(tmp_path / "work"), "max_retries": 0, "env": env})
+
+
+def _messages_calls(sim) -> list[dict]:
+    return [r.body for r in sim.requests if r.path.endswith("/v1/messages")]
+
+
+async def test_claude_code_answers_through_its_own_structured_output(tmp_path):
+    """The CLI's --json-schema: the model calls its StructuredOutput tool, the CLI checks the
+    input against the schema (an invalid one goes back as the tool's error, inside the
+    turn), and the checked object becomes the instance. A later untyped turn reopens the
+    session without the schema and carries on the conversation."""
+    pytest.importorskip("claude_agent_sdk")
+    bad, good = (ToolCallSpec("StructuredOutput", json.loads(x)) for x in (BAD, GOOD))
+    with AnthropicSimulator(Reply(tool_calls=[bad]), Reply(tool_calls=[good]),
+                            default=Reply("Lyon it is."), model="claude-sonnet-4-6") as sim:
+        async with _claude_code(sim, tmp_path) as agent:
             city = await agent.run("Describe Lyon.", output_type=City)
-        calls = [r.body for r in sim.requests if r.path.endswith("/v1/messages")]
+            typed_calls = len(_messages_calls(sim))
+            after = await agent.run("Thanks!")
+        calls = _messages_calls(sim)
+    assert city == City.model_validate_json(GOOD)
+    first = calls[0]
+    tool = next(t for t in first.get("tools", []) if t["name"] == "StructuredOutput")
+    assert set(tool["input_schema"]["properties"]) == {"name", "size", "sights"}
+    # The CLI sent the invalid input back as the tool's error and the model answered again.
+    results = [b for m in calls[1]["messages"] if isinstance(m["content"], list)
+               for b in m["content"] if b.get("type") == "tool_result"]
+    assert results and results[-1].get("is_error") is True
+    assert json.loads(agent.history[1].text) == json.loads(GOOD)
+    # The untyped turn: a session without the schema, the conversation resumed.
+    assert after.text == "Lyon it is."
+    later = calls[typed_calls:]
+    assert later and all(t["name"] != "StructuredOutput"
+                         for c in later for t in c.get("tools", []))
+    assert any("Describe Lyon." in t for t in _user_texts(later[0]))
+
+
+async def test_claude_code_prompted_answer_is_validated_and_retried_in_the_session(tmp_path):
+    pytest.importorskip("claude_agent_sdk")
+    with AnthropicSimulator(Reply(BAD), Reply(GOOD), model="claude-sonnet-4-6") as sim:
+        async with _claude_code(sim, tmp_path) as agent:
+            city = await agent.run("Describe Lyon.", output_type=City,
+                                   output_strategy="prompted")
+        calls = _messages_calls(sim)
     assert city == City.model_validate_json(GOOD)
     assert len(calls) == 2
     first, second = (_user_texts(b) for b in calls)

@@ -91,6 +91,7 @@ async def test_tool_strategy_answers_through_a_tool_the_model_calls(chat):
     assert city.sights == ["Fourviere", "Vieux Lyon"]
     first = chat.requests[0].body
     assert "response_format" not in first
+    assert "tool_choice" not in first  # Z AI takes tool_choice "auto" only: nothing forced
     assert [t["function"]["name"] for t in first["tools"]] == ["final_City"]
     assert "final_City" in first["messages"][-1]["content"]
     # the invalid call got the validation error as its tool result
@@ -151,7 +152,8 @@ def test_backends_json_reports_each_strategy():
     assert strategies["openai"] == strategies["claude"] == strategies["gemini"] == "native"
     assert strategies["local"] == strategies["vllm"] == strategies["chatcompletion"] == "native"
     assert strategies["zai"] == "tool"
-    assert strategies["claude_code"] == strategies["ag2"] == "prompted"
+    assert strategies["claude_code"] == "native"  # the CLI's own --json-schema
+    assert strategies["ag2"] == strategies["ag2_agent"] == "prompted"
 
 
 async def test_the_llama_cpp_dialect_refuses_json_schema_as_the_real_server_does():
@@ -165,3 +167,18 @@ async def test_the_llama_cpp_dialect_refuses_json_schema_as_the_real_server_does
                 await agent.run("x", output_type=City)
         assert caught.value.status == 422 and "json_object" in str(caught.value)
         assert sim.pending == 1
+
+
+async def test_a_fallback_chain_answers_with_the_prompted_strategy(chat):
+    """A chain declares prompted (its members may differ): the schema goes in the prompt,
+    nothing is shaped in the member's request, and the answer is validated."""
+    chat.script(Reply("```json\n" + GOOD + "\n```"))
+    agent = create_agent({"type": "fallback", "backends": [
+        {"type": "chatcompletion", "model": "sim-model", "base_url": chat.base_url,
+         "max_retries": 0}]})
+    async with agent:
+        city = await agent.run("Describe Lyon.", output_type=City)
+    body = chat.requests[0].body
+    assert city.name == "Lyon"
+    assert "response_format" not in body and "tool_choice" not in body
+    assert '"sights"' in body["messages"][-1]["content"]

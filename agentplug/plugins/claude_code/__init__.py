@@ -90,7 +90,7 @@ class ClaudeCodeParams(BackendParams):
 def register_backends(register: Callable[[BackendSpec], None]) -> None:
     register(BackendSpec(
         type="claude_code",
-        structured_output="prompted",
+        structured_output="native",
         title="Claude Code",
         factory="agentplug.plugins.claude_code.backend:ClaudeCodeBackend",
         params=ClaudeCodeParams,

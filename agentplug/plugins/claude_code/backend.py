@@ -4,20 +4,29 @@ The session opens on the first turn and stays open: a follow-up sends only the n
 message. A turn that does not finish (cancelled, or the CLI failed) closes the session; the
 next turn reopens it with ``resume`` = the session id, so the conversation carries on.
 ``reset`` forgets the session id: the next turn starts a fresh session.
+
+A typed answer uses the CLI's own structured output (``--json-schema``, the SDK's
+``output_format``): the model answers through the CLI's ``StructuredOutput`` tool, the CLI
+checks it against the schema, and the result carries it. The schema is fixed per CLI process,
+so a turn with another schema (or none) reopens the session, resuming the conversation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import BackendError, ProviderConnectionError, UsageError
-from agentplug.core.events import Done, Event, StopReason, UsageEvent
-from agentplug.core.messages import AssistantMessage, Message, SystemMessage, UserMessage
+from agentplug.core.events import Done, Event, StopReason, TextDelta, UsageEvent
+from agentplug.core.messages import (
+    AssistantMessage, Message, SystemMessage, TextPart, UserMessage,
+)
 from agentplug.core.requirements import require, resolve_api_key
+from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, ToolRunner
 from . import ClaudeCodeParams
 from .events import PROVIDER, TurnState, convert, result_error, result_usage
@@ -44,7 +53,8 @@ class ClaudeCodeBackend(BaseBackend):
         self._stderr: deque[str] = deque(maxlen=20)
         self._cost_so_far = 0.0  # the CLI process's running total_cost_usd
         self._in_turn = False  # a call is streaming (or was abandoned without being closed)
-        self._served: tuple[str, ...] = ()  # the agentplug tools the open session serves
+        # The agentplug tools the open session serves, and the schema it answers in.
+        self._served: tuple[tuple[str, ...], str | None] = ((), None)
 
     # lifecycle ---------------------------------------------------------------------------
     def bind_tools(self, runner: ToolRunner) -> None:
@@ -72,12 +82,14 @@ class ClaudeCodeBackend(BaseBackend):
         """The running CLI's process id (None when no session is open)."""
         return self._session.pid if self._session is not None else None
 
-    async def _ensure_session(self, tools: Sequence[ToolDef]) -> Session:
-        served = tuple(td.name for td in tools)
+    async def _ensure_session(self, tools: Sequence[ToolDef], output: OutputSpec | None
+                              ) -> Session:
+        schema = None if output is None else json.dumps(output.schema, sort_keys=True)
+        served = (tuple(td.name for td in tools), schema)
         if self._session is not None and self._session.alive and served == self._served:
             return self._session
-        # No session yet, a dead one, or the agent's tools changed (the in-process MCP
-        # server is built with the session): (re)open, resuming the conversation.
+        # No session yet, a dead one, or the agent's tools or the answer's schema changed
+        # (both are fixed when the CLI starts): (re)open, resuming the conversation.
         await self.close()
         if tools and self._runner is None:
             raise UsageError("claude_code runs agentplug tools through the Agent: create it "
@@ -91,7 +103,8 @@ class ClaudeCodeBackend(BaseBackend):
 
             return build_options(self.params, api_key=self._api_key, agent_system=system,
                                  tools=tools, runner=runner if agent_runner else None,
-                                 resume=resume, stderr=self._stderr.append)
+                                 resume=resume, stderr=self._stderr.append,
+                                 output_schema=None if output is None else output.schema)
 
         session = Session(make_options)
         try:
@@ -103,8 +116,8 @@ class ClaudeCodeBackend(BaseBackend):
         return session
 
     # turns -------------------------------------------------------------------------------
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef]
-                     ) -> AsyncIterator[Event]:
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolDef],
+                     output: OutputSpec | None = None) -> AsyncIterator[Event]:
         for m in messages:
             if isinstance(m, SystemMessage):
                 self._system = m.text
@@ -114,14 +127,18 @@ class ClaudeCodeBackend(BaseBackend):
         if self._in_turn:
             # The previous call was dropped unclosed: its messages would mix with ours.
             await self.close()
-        session = await self._ensure_session(tools)
+        if output is not None and output.strategy != "native":
+            output = None  # the tool strategy's output tool is served like the agent's own
+        session = await self._ensure_session(tools, output)
         state = TurnState(session_id=self.session_id)
         finished = False
         self._in_turn = True
         try:
             async for message in session.turn(prompt):
                 for event in convert(message, state):
-                    yield event
+                    # A typed answer is the structured output, given once the result is in.
+                    if output is None or not isinstance(event, TextDelta):
+                        yield event
                 self.session_id = state.session_id or self.session_id
             finished = True
         except Exception as exc:
@@ -141,7 +158,15 @@ class ClaudeCodeBackend(BaseBackend):
         if (error := result_error(result)) is not None:
             raise error
         stop = _STOP_REASONS.get(str(getattr(result, "stop_reason", None) or ""), "end_turn")
-        message = AssistantMessage(state.parts, provider=PROVIDER,
+        parts = state.parts
+        if output is not None:
+            # The answer as the CLI checked it (its StructuredOutput call stays in the
+            # parts); without one, the model's text, for the agent to judge and retry.
+            data = getattr(result, "structured_output", None)
+            text = state.text if data is None else json.dumps(data, ensure_ascii=False)
+            parts = [p for p in parts if not isinstance(p, TextPart)] + [TextPart(text)]
+            yield TextDelta(text)
+        message = AssistantMessage(parts, provider=PROVIDER,
                                    provider_data={"session_id": self.session_id})
         yield Done(message, stop, usage)
 

@@ -95,7 +95,8 @@ def working_dir(params: ClaudeCodeParams) -> str:
 
 def build_options(params: ClaudeCodeParams, *, api_key: str | None, agent_system: str | None,
                   tools: Sequence[ToolDef], runner: ToolRunner | None, resume: str | None,
-                  stderr: Callable[[str], None] | None = None) -> Any:
+                  stderr: Callable[[str], None] | None = None,
+                  output_schema: dict[str, Any] | None = None) -> Any:
     from claude_agent_sdk import ClaudeAgentOptions
 
     allowed = [translate_rule(r) for r in params.allowed_tools or []]
@@ -129,6 +130,9 @@ def build_options(params: ClaudeCodeParams, *, api_key: str | None, agent_system
         add_dirs=list(params.add_dirs),
         verbatim_prompts=params.verbatim_prompts,
         stderr=stderr,
+        # A typed answer: the CLI's --json-schema (its StructuredOutput tool, checked).
+        output_format=None if output_schema is None else {"type": "json_schema",
+                                                          "schema": output_schema},
     )
 
 
