@@ -5,6 +5,10 @@ list) validates in at least 9 runs of 10."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Annotated, Literal
 
 import pytest
@@ -84,3 +88,22 @@ def test_the_real_servers_request_model_takes_json_object_with_a_schema_only():
     assert CreateChatCompletionRequest.model_validate(taken).response_format == taken[
         "response_format"]
     assert llama_cpp_problem(taken) is None
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@needs_model
+def test_the_examples_answer_with_a_valid_pet():
+    """examples/structured_output.yaml through `agentplug run`, and the Python example."""
+    schema = json.loads((EXAMPLES / "pet.schema.json").read_text())
+    done = subprocess.run([str(Path(sys.executable).parent / "agentplug"), "run", "-c",
+                           str(EXAMPLES / "structured_output.yaml"), "Invent a pet, as JSON."],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    Output(schema).parse_data(json.loads(done.stdout))  # raises unless it validates
+    script = subprocess.run([sys.executable, str(EXAMPLES / "structured_output.py")],
+                            capture_output=True, text=True, timeout=600)
+    assert script.returncode == 0, script.stderr
+    lines = script.stdout.splitlines()
+    assert lines[0].startswith("Pet(") and lines[-1].startswith("final ")
