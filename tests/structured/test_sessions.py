@@ -1,6 +1,6 @@
 """Typed answers from stateful sessions: the real Claude Code CLI (its own structured output,
-``--json-schema``, or the prompted strategy) and a classic AG2 agent (prompted), against the
-simulators."""
+``--json-schema``, or the prompted strategy), a classic AG2 agent and an ag2 1.x agent
+(prompted), against the simulators."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from structured_support import BAD, GOOD, City
 # watches (under load these imports take seconds).
 default_host()
 for _runtime, _plugin in (("claude_agent_sdk", "agentplug.plugins.claude_code.backend"),
-                          ("autogen", "agentplug.plugins.ag2.backend")):
+                          ("autogen", "agentplug.plugins.ag2.backend"),
+                          ("ag2", "agentplug.plugins.ag2_agent.backend")):
     if importlib.util.find_spec(_runtime) is not None:
         importlib.import_module(_runtime)
         importlib.import_module(_plugin)
@@ -124,3 +125,20 @@ async def test_ag2_final_answer_is_validated_and_retried(tmp_path):
     assert json.loads(GOOD) == json.loads(agent.history[-1].text)
 
 
+
+
+async def test_ag2_agent_final_answer_is_validated_and_retried():
+    """ag2 1.x's agent under the protocol (``type: ag2_agent``): prompted, like classic AG2."""
+    pytest.importorskip("ag2")
+    with ChatCompletionsSimulator(Reply(BAD), Reply("```json\n" + GOOD + "\n```")) as sim:
+        agent = create_agent({"type": "ag2_agent", "name": "helper",
+                              "llm": {"type": "chatcompletion", "model": "sim-model",
+                                      "base_url": sim.base_url, "max_retries": 0}})
+        async with agent:
+            city = await agent.run("Describe Lyon.", output_type=City)
+        bodies = [r.body for r in sim.requests]
+    assert city == City.model_validate_json(GOOD)
+    assert "response_format" not in bodies[0]
+    assert any('"sights"' in m["content"] for m in bodies[0]["messages"]
+               if m["role"] == "user" and isinstance(m["content"], str))
+    assert "did not match the required schema" in json.dumps(bodies[1]["messages"][-1])
