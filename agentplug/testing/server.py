@@ -8,6 +8,7 @@ a real connection cut mid-body.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -60,7 +61,7 @@ class Simulator:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # scripting ---------------------------------------------------------------------------
@@ -110,6 +111,7 @@ class Simulator:
         self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
+            self._server.cut_connections(timeout=5)
             self._server.server_close()
             self._server = None
         if self._thread is not None:
@@ -176,6 +178,45 @@ def sse(data: Any, event: str | None = None) -> bytes:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default 5 refuses bursts of concurrent clients
     daemon_threads = True
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.stopping = False
+        self._open: dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Registered before it starts: stop() must find every handler thread it waits for.
+        thread = threading.Thread(target=self._serve, args=(request, client_address),
+                                  daemon=True)
+        with self._open_lock:
+            self._open[request] = thread
+        thread.start()
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.pop(request, None)
+
+    def cut_connections(self, timeout: float) -> None:
+        """End every open connection and wait for its handler. A client's idle keep-alive
+        connection would otherwise keep its handler thread alive after the simulator stopped,
+        until that client closes, so a stopped simulator's thread count would depend on when
+        its clients' pools are closed."""
+        self.stopping = True
+        with self._open_lock:
+            handlers = list(self._open.items())
+        for connection, _ in handlers:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RDWR)
+        for _, thread in handlers:
+            thread.join(timeout)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not self.stopping:  # a write cut by stop() is not a failure worth a traceback
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

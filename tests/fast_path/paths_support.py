@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,31 +104,14 @@ async def both_paths(wire: Wire, script: Sequence[Any], prompts: Sequence[str] =
     """(fast path events, SDK path events) for the same script, served by one simulator (so
     the URLs in error messages agree); what a path left of the script is dropped."""
     results = []
-    try:
-        with wire.simulator(default=Reply("recovered")) as sim:
-            for fast in (True, False):
-                sim.script(*script)
-                config = {**wire.backend(url or sim.base_url), **backend, "fast_stream": fast}
-                results.append(await turn_events(config, prompts))
-                while sim.pending:
-                    sim.next_reply(None)  # type: ignore[arg-type]
-    finally:
-        await close_cached_clients()
+    with wire.simulator(default=Reply("recovered")) as sim:
+        for fast in (True, False):
+            sim.script(*script)
+            config = {**wire.backend(url or sim.base_url), **backend, "fast_stream": fast}
+            results.append(await turn_events(config, prompts))
+            while sim.pending:
+                sim.next_reply(None)  # type: ignore[arg-type]
     return results[0], results[1]
-
-
-async def close_cached_clients() -> None:
-    """Close the SDK clients this loop cached, inside this loop: left to the garbage
-    collector, a client's ``__del__`` schedules its ``aclose`` on whatever loop runs then (a
-    later test's), where it fails with "Event loop is closed"."""
-    from agentplug.sdk import clients
-
-    for client in clients._clients.pop(asyncio.get_running_loop(), {}).values():
-        closer = (getattr(getattr(client, "aio", None), "aclose", None)
-                  or getattr(client, "close", None))
-        result = closer() if closer is not None else None
-        if inspect.isawaitable(result):
-            await result
 
 
 def _warm_up() -> None:
