@@ -223,6 +223,16 @@ def parse_arguments(raw: str | None) -> JSON:
 MAX_ARGUMENT_DEPTH = 100
 
 
+def checked_arguments(value: Any) -> JSON:
+    """Tool-call arguments a wire delivers as a JSON value, not text (Gemini's ``args``),
+    bounded as ``parse_arguments`` bounds text: nested deeper than ``MAX_ARGUMENT_DEPTH``,
+    they are replaced by a note the tool refuses, so the model gets an error result."""
+    if too_deep(value):  # the SDKs could not send it back in the history
+        return {"_raw_arguments": f"(arguments nested deeper than {MAX_ARGUMENT_DEPTH} "
+                                  "levels: not read)"}
+    return value if isinstance(value, dict) else {"_value": value}
+
+
 def too_deep(value: Any, limit: int = MAX_ARGUMENT_DEPTH) -> bool:
     """Whether a JSON value nests deeper than ``limit`` (checked without recursion)."""
     stack = [(value, 1)]
