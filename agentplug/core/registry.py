@@ -70,6 +70,9 @@ class Preset:
     native_models: tuple[str, ...] = ()
     forced_tool_choice: bool = True
     schema_in_prompt: bool = False
+    # Body fields a native typed-answer request adds (e.g. a router's "only to providers
+    # that honour response_format"); the user's extra_body wins.
+    native_body: Mapping[str, Any] = field(default_factory=dict)
 
     def output_strategy(self, model: str | None, default: OutputStrategy) -> OutputStrategy:
         """The strategy for ``model`` (``native_models`` are name prefixes)."""

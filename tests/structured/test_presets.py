@@ -86,6 +86,8 @@ async def test_the_declared_strategy_is_one_the_provider_takes(case):
         assert body["response_format"]["type"] == "json_schema"
         assert "tools" not in body
         assert ("sights" in prompt) is doc.schema_in_prompt  # the schema, written out
+        # OpenRouter routes only to providers that honour response_format.
+        assert (body.get("provider") == {"require_parameters": True}) is (case == "openrouter")
     else:
         assert "response_format" not in body
         assert [t["function"]["name"] for t in body["tools"]] == ["final_City"]

@@ -23,7 +23,8 @@ from agentplug.sdk.compat_params import CompatParams
 #   "This model does not support response format json_schema", so the default is a forced
 #   output tool, which every Groq tool-use model takes.
 # - OpenRouter: json_schema, passed to the models that support it
-#   (openrouter.ai/docs/structured-outputs).
+#   (openrouter.ai/docs/structured-outputs); provider.require_parameters routes the request
+#   only to providers that honour it, rather than one that ignores the schema.
 # - Moonshot: json_schema, strict by default (platform.kimi.ai/docs/api/chat,
 #   response_format); its request has no tool_choice to force a tool with.
 # - Nebius: json_schema and json_object; it advises the schema in the prompt as well
@@ -44,7 +45,7 @@ PRESETS = {p.name: p for p in (
            ("llama-3.3-70b-versatile", "openai/gpt-oss-120b"), pricing="groq",
            structured_output="tool", native_models=("openai/gpt-oss-",)),
     Preset("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
-           pricing="openrouter"),
+           pricing="openrouter", native_body={"provider": {"require_parameters": True}}),
     Preset("moonshot", "Kimi/Moonshot", "https://api.moonshot.cn/v1", "MOONSHOT_API_KEY",
            ("kimi-k2-0905-preview",), pricing="moonshotai", forced_tool_choice=False),
     Preset("nebius", "Nebius AI Studio", "https://api.studio.nebius.com/v1", "NEBIUS_API_KEY",

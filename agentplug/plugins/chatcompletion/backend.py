@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentplug.core.registry import Preset
-from agentplug.core.structured import OutputSupport
+from agentplug.core.structured import OutputSpec, OutputSupport
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 
 from . import ChatCompletionParams
@@ -39,6 +39,12 @@ class GenericChatBackend(ChatCompletionsBackend):
             return OutputSupport(self.spec.structured_output)
         return OutputSupport(preset.output_strategy(self.model_name, self.spec.structured_output),
                              preset.schema_in_prompt)
+
+    def shape_output(self, request: dict[str, Any], output: OutputSpec) -> None:
+        super().shape_output(request, output)
+        preset = self._preset()
+        if preset is not None and preset.native_body:
+            request["extra_body"] = {**preset.native_body, **request.get("extra_body", {})}
 
     def forces_tool_choice(self) -> bool:
         preset = self._preset()
