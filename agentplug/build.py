@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .core.agent import Agent
+from .core.messages import Message
 from .core.config import AgentConfig, params_from_dict
 from .core.host import PluginHost, default_host
 from .core.params import BackendParams
@@ -34,7 +35,8 @@ def create_agent(
         from .adapters.mcp.security import enforce
 
         enforce(config)  # a server breaking its security level never starts
-    tools = [*tools, *_yaml_tools(config)]
+    conversation = _Conversation()
+    tools = [*tools, *_yaml_tools(config, conversation)]
     backend = spec.create(params)
     toolsets: list[Toolset] = list(agent_kwargs.pop("toolsets", ()))
     toolsets += [host.toolsets.get(ref.name).create(ref.options) for ref in config.toolsets]
@@ -56,7 +58,7 @@ def create_agent(
         from .core.uploads import to_part
 
         agent_kwargs.setdefault("attachments", [to_part(u) for u in params.upload_files])
-    return Agent(
+    agent = Agent(
         backend,
         id=config.id,
         system_message=config.system_message,
@@ -66,9 +68,22 @@ def create_agent(
         planning_blocked_tools=params.planning_mode_blocked_tools,
         **agent_kwargs,
     )
+    conversation.agent = agent
+    return agent
 
 
-def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
+class _Conversation:
+    """The agent's conversation for the YAML tools that ask for it, bound once the agent
+    they belong to exists (the tools are made first)."""
+
+    agent: Agent | None = None
+
+    def __call__(self) -> list[Message]:
+        return self.agent.conversation() if self.agent is not None else []
+
+
+def _yaml_tools(config: AgentConfig, conversation: Callable[[], list[Message]]
+                ) -> list[FunctionTool]:
     """The config's ``custom_tools`` / ``tools``, imported once, as function tools."""
     entries = [*config.backend.custom_tools, *config.backend.tools]
     if not entries:
@@ -79,7 +94,7 @@ def _yaml_tools(config: AgentConfig) -> list[FunctionTool]:
     try:
         return load_custom_tools(entries, cwd=config.backend.cwd, agent_id=config.id,
                                  backend_type=config.spec.type,
-                                 model=config.backend.model)
+                                 model=config.backend.model, conversation=conversation)
     except CustomToolLoadError as exc:
         key = "custom_tools" if config.backend.custom_tools else "tools"
         raise ConfigError(config.issue((key,), str(exc))) from exc

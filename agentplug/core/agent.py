@@ -79,6 +79,7 @@ class Agent:
         self.last_error: BaseException | None = None
         self._sent = 0  # stateful backends: how much of the history they have seen
         self._turn_sent = 0  # ... and of the current turn (a typed answer's retries)
+        self._turn: list[Message] = []  # the turn in progress (see conversation())
         self._opened = False
         self._tool_index: dict[str, tuple[Toolset, ToolDef]] = {}
         # The agent's own limits, and a budget shared with other agents of the same run.
@@ -150,6 +151,12 @@ class Agent:
     def tool_defs(self) -> list[ToolDef]:
         return [td for _, td in self._tool_index.values()]
 
+    def conversation(self) -> list[Message]:
+        """The conversation as the model sees it now: the history and, during a turn, the
+        turn so far (its prompt, the calls made and their results). A tool that asks for the
+        conversation (MassGen's ``@context_params("messages")``) is given this."""
+        return [*self.history, *self._turn]
+
     async def reset(self) -> None:
         """Start a fresh conversation (keeps the system message)."""
         self.history = [m for m in self.history[:1] if isinstance(m, SystemMessage)]
@@ -215,6 +222,7 @@ class Agent:
                                   else output_retries)
             user = typed.prepare(user)
         turn: list[Message] = [user]
+        self._turn = turn
         self._turn_sent = 0
         usage = Usage()
         self.last_error = None
@@ -291,6 +299,7 @@ class Agent:
             self.last_error = failure = exc
             yield ErrorEvent.from_exception(exc)
         finally:
+            self._turn = []  # committed to the history, or rolled back
             if not committed and self.backend.stateful:
                 self._sent = len(self.history)
             if trace is not None and self._turn_span is not None:

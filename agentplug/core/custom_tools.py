@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .messages import ImagePart, Part, TextPart
+from .messages import ImagePart, Message, Part, TextPart
 from .tools import FunctionTool, ToolOutput, to_tool_output
 
 StrOrList = str | list[str]
@@ -114,14 +114,11 @@ def resolve_path(path: str, base_dir: Path | None) -> Path | None:
 
 
 # Values a tool may ask for with MassGen's ``@context_params(...)`` (hidden from the model,
-# filled by the runtime): the ones agentplug has. MassGen's orchestrator also offers its
-# message list (``messages``/``prompt``), task context and stage, which agentplug does not.
+# filled by the runtime): the ones agentplug has. ``messages``/``prompt`` are the
+# conversation so far as MassGen's message dicts ({"role", "content"}). MassGen's
+# orchestrator also offers its task context and coordination stage, which agentplug has not.
 CONTEXT_VALUES = ("agent_cwd", "allowed_paths", "agent_id", "backend_type", "backend_name",
-                  "model")
-_ORCHESTRATOR_ONLY = {
-    "messages": "the conversation as MassGen's orchestrator hands it over",
-    "prompt": "the message list MassGen's orchestrator hands over",
-}
+                  "model", "messages", "prompt")
 
 
 @dataclass(slots=True)
@@ -250,11 +247,10 @@ def _check_functions(entry: CustomToolConfig, tree: ast.Module, where: str
         sig = funcs[fn]
         for pname in sorted(sig.context - set(CONTEXT_VALUES) - sig.defaulted
                             - set(entry.preset_args)):
-            what = _ORCHESTRATOR_ONLY.get(pname, "a value of MassGen's runtime")
             problems.append(ToolProblem(
-                "function", f"{fn}() in {where}: @context_params({pname!r}) asks for {what}; "
-                            "agentplug runs agents without MassGen's orchestrator and has no "
-                            "such value",
+                "function", f"{fn}() in {where}: @context_params({pname!r}) asks for a value "
+                            "of MassGen's orchestrator; agentplug runs agents without it and "
+                            "has no such value",
                 f"agentplug fills {', '.join(CONTEXT_VALUES)}; give {pname!r} a default, "
                 "set it in `preset_args`, or take what the tool needs as a parameter the "
                 "model fills"))
@@ -318,13 +314,16 @@ INJECTED = ("agent_cwd", "allowed_paths")
 
 def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None, *,
                       agent_id: str | None = None, backend_type: str | None = None,
-                      model: str | None = None) -> list[FunctionTool]:
+                      model: str | None = None,
+                      conversation: Callable[[], list[Message]] | None = None
+                      ) -> list[FunctionTool]:
     """Import each entry's file or module once and wrap its functions as tools. A function
     taking ``agent_cwd`` / ``allowed_paths`` gets the agent's ``cwd`` there (as MassGen does);
     one marked ``@context_params(...)`` gets those of ``CONTEXT_VALUES`` it names, and its
-    other context parameters keep their defaults; none of them is shown to the model. A
-    relative ``path`` is resolved against the working directory (the config loader has
-    already resolved those it checked)."""
+    other context parameters keep their defaults; none of them is shown to the model.
+    ``conversation`` gives the messages asked for as ``messages``/``prompt``, read at each
+    call. A relative ``path`` is resolved against the working directory (the config loader
+    has already resolved those it checked)."""
     here = str(Path(cwd).expanduser().resolve()) if cwd else str(Path.cwd())
     values: dict[str, Any] = {"agent_cwd": here, "allowed_paths": [here], "agent_id": agent_id,
                               "backend_type": backend_type, "backend_name": backend_type,
@@ -347,29 +346,40 @@ def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None, *
             params = inspect.signature(fn).parameters
             context = set(getattr(fn, "__context_params__", ())) | marked.get(fn_name, set())
             filled = (set(INJECTED) | (context & set(CONTEXT_VALUES))) & set(params)
-            preset = {**{k: values[k] for k in filled}, **entry.preset_args}
-            tools.append(FunctionTool(_wrap(fn, preset, context, entry.default_params),
+            preset = {**{k: values[k] for k in filled if k in values}, **entry.preset_args}
+            live: dict[str, Callable[[], Any]] = {
+                k: functools.partial(massgen_messages, conversation)
+                for k in filled - set(values) - set(entry.preset_args)}
+            tools.append(FunctionTool(_wrap(fn, preset, context, entry.default_params, live),
                                       name=name, description=desc))
     return tools
 
 
+def massgen_messages(conversation: Callable[[], list[Message]] | None) -> list[dict[str, str]]:
+    """The conversation as MassGen hands it to a tool: ``{"role", "content"}`` dicts."""
+    return [{"role": m.role, "content": m.text} for m in (conversation() if conversation
+                                                           else [])]
+
+
 def _wrap(fn: Callable[..., Any], preset: dict[str, Any], hidden: set[str] | None = None,
-          defaults: dict[str, Any] | None = None) -> Callable[..., Any]:
-    """An async function with ``fn``'s described parameters minus the preset and hidden ones
-    (and minus ``*args``/``**kwargs``, which no schema can describe), ``defaults`` replacing
-    their defaults, whose result is a ToolOutput."""
+          defaults: dict[str, Any] | None = None,
+          live: dict[str, Callable[[], Any]] | None = None) -> Callable[..., Any]:
+    """An async function with ``fn``'s described parameters minus the preset, live and
+    hidden ones (and minus ``*args``/``**kwargs``, which no schema can describe),
+    ``defaults`` replacing their defaults, whose result is a ToolOutput. ``live`` values
+    are read at each call."""
     sig = inspect.signature(fn)
-    hidden, defaults = hidden or set(), defaults or {}
+    hidden, defaults, live = hidden or set(), defaults or {}, live or {}
     shown = [p.replace(default=defaults[p.name]) if p.name in defaults else p
              for p in sig.parameters.values()
-             if p.name not in preset and p.name not in hidden
+             if p.name not in preset and p.name not in hidden and p.name not in live
              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     fixed = {**{k: v for k, v in defaults.items() if k not in sig.parameters}, **preset}
 
     @functools.wraps(fn)
     async def call(**kwargs: Any) -> ToolOutput:
         kwargs = {**{k: v for k, v in defaults.items() if k in sig.parameters}, **kwargs,
-                  **fixed}
+                  **fixed, **{k: get() for k, get in live.items()}}
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             result = fn(**kwargs)
         else:

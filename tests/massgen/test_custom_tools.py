@@ -248,10 +248,10 @@ async def who(question: str, agent_id=None, model=None, backend_type=None,
     return f"{question} from {agent_id} on {backend_type} {model}, task {task_context}"
 
 
-@context_params("prompt")
-async def planner(prompt) -> str:
-    """Plan from the orchestrator's messages."""
-    return str(prompt)
+@context_params("current_stage")
+async def staged(topic: str, current_stage) -> str:
+    """Know the coordination stage."""
+    return current_stage
 '''
 
 
@@ -271,13 +271,13 @@ def test_context_params_are_filled_or_defaulted_and_hidden(tmp_path):
 def test_orchestrator_only_context_is_a_located_error(tmp_path):
     (tmp_path / "ctx.py").write_text(CONTEXT_TOOLS)
     path = write(tmp_path, "agent:\n  backend:\n    type: openai\n    custom_tools:\n"
-                           "      - name: [planner]\n        path: ctx.py\n"
-                           "        function: [planner]\n")
+                           "      - name: [staged]\n        path: ctx.py\n"
+                           "        function: [staged]\n")
     (issue,) = issues_of(path)
     assert issue.key_path == "agent.backend.custom_tools[0].function" and issue.line == 7
-    assert "@context_params('prompt') asks for the message list MassGen's orchestrator" \
+    assert "@context_params('current_stage') asks for a value of MassGen's orchestrator" \
         in issue.message
-    assert "give 'prompt' a default" in (issue.hint or "")
+    assert "give 'current_stage' a default" in (issue.hint or "")
 
 
 def test_default_params_are_shown_as_defaults_and_used(tool_dir):

@@ -188,3 +188,50 @@ async def test_ag2(checkout, tmp_path):
     assert_ran(events)
     assert [t["function"]["name"] for t in sim.requests[0].body["tools"]] == ["two_num_tool"]
     assert sim.requests[1].body["messages"][-1]["content"] == ANSWER
+
+
+PLANNER = '''\
+from typing import Any, AsyncGenerator
+
+
+def context_params(*names):  # massgen.tool's decorator, as MassGen defines it
+    def mark(fn):
+        fn.__context_params__ = set(names)
+        return fn
+    return mark
+
+
+@context_params("prompt")
+async def lesson_planner(prompt: list[dict[str, Any]]) -> AsyncGenerator[str, None]:
+    """Plan a lesson for what the user asked (MassGen's lesson-planner tools' shape)."""
+    yield "planning..."
+    asked = next(m["content"] for m in prompt if m["role"] == "user")
+    yield f"Lesson plan for: {asked} ({len(prompt)} messages seen)"
+'''
+
+
+async def test_a_tool_asking_for_the_conversation_gets_it(tmp_path, monkeypatch):
+    """``@context_params("prompt")`` (MassGen's lesson planners): the tool is offered with
+    no parameters and is given the conversation so far, this turn's prompt included."""
+    (tmp_path / "planner.py").write_text(PLANNER)
+    monkeypatch.chdir(tmp_path)
+    with ChatCompletionsSimulator(Reply(tool_calls=[ToolCallSpec("lesson_planner", {},
+                                                                 id="c1")]),
+                                  Reply("Here it is.")) as sim:
+        path = tmp_path / "agent.yaml"
+        path.write_text("agents:\n  - id: teacher\n    system_message: You plan lessons.\n"
+                        "    backend:\n      type: chatcompletion\n      model: m\n"
+                        f"      base_url: {sim.base_url}\n      custom_tools:\n"
+                        "        - name: [lesson_planner]\n          path: planner.py\n"
+                        "          function: [lesson_planner]\n")
+        agent = await asyncio.to_thread(lambda: create_agent(load_config(path).agents[0]))
+        events = await run(agent, "photosynthesis")
+    (tool,) = sim.requests[0].body["tools"]
+    assert tool["function"]["name"] == "lesson_planner"
+    assert tool["function"]["parameters"].get("properties", {}) == {}
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    # system + this turn's prompt + the model's call: what the model had seen at the call
+    assert result.output == "Lesson plan for: photosynthesis (3 messages seen)"
+    last = sim.requests[1].body["messages"][-1]
+    assert last["role"] == "tool" and last["content"] == result.output
+    assert agent.conversation() == agent.history  # no turn in progress any more
