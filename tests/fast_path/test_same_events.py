@@ -5,19 +5,21 @@ messages), down to every field of every event."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+from typing import Any
 
 import pytest
 
-from agentplug.testing import BuiltinSpec, Fault, Reply, ToolCallSpec
+from agentplug.testing import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
 from paths_support import CASSETTES, WIRES, both_paths
 
-DONE = ("chat_completions", "responses", "anthropic")  # the wires with a fast path
+DONE = ("chat_completions", "responses", "anthropic", "gemini")  # the wires with a fast path
 pytestmark = pytest.mark.skipif(not CASSETTES.is_dir(), reason="shared cassettes not present")
-# The simulators make fresh random ids per response (uuid hex): the same on both paths
-# only up to those.
-_RANDOM = re.compile(r"[0-9a-f]{16,}")
+# The simulators make fresh random ids per response (uuid hex), and the gemini backend numbers
+# id-less function calls across the process: the same on both paths only up to those.
+_RANDOM = re.compile(r"[0-9a-f]{16,}|(?<=gemini_local_)\d+")
 
 
 def same(fast: list[str], sdk: list[str]) -> None:
@@ -32,6 +34,39 @@ CASES = [(wire, name) for wire in DONE for name, _ in WIRES[wire].recorded()]
 @pytest.mark.parametrize(("wire", "cassette"), CASES, ids=[f"{w}-{c}" for w, c in CASES])
 async def test_recorded_streams(wire, cassette):
     bodies = dict(WIRES[wire].recorded())[cassette]
+    fast, sdk = await both_paths(WIRES[wire], bodies)
+    same(fast, sdk)
+
+
+def _with_unknowns(wire: str, body: bytes) -> bytes:
+    """Every JSON object of every payload given a field no SDK knows, and an event of a type
+    none knows after the first event."""
+    def tag(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{k: tag(v) for k, v in value.items()}, "zz_unknown": {"n": [1, "x"]}}
+        return [tag(v) for v in value] if isinstance(value, list) else value
+
+    events = []
+    for event in body.split(b"\n\n"):
+        lines = []
+        for line in event.split(b"\n"):
+            if line.startswith(b"data: {"):
+                line = b"data: " + json.dumps(tag(json.loads(line[6:]))).encode()
+            lines.append(line)
+        events.append(b"\n".join(lines))
+    name = b"event: zz_unknown\n" if wire == "anthropic" else b""
+    events.insert(1, name + b'data: {"type": "zz_unknown", "object": "zz", "n": 1}')
+    return b"\n\n".join(events)
+
+
+UNKNOWN_CASES = [(wire, name) for wire in DONE for name, _ in WIRES[wire].recorded()[:2]]
+
+
+@pytest.mark.parametrize(("wire", "cassette"), UNKNOWN_CASES,
+                         ids=[f"{w}-{c}" for w, c in UNKNOWN_CASES])
+async def test_unknown_fields_and_events(wire, cassette):
+    bodies = [RawResponse(r.status, _with_unknowns(wire, bytes(r.body)), r.headers)
+              for r in dict(WIRES[wire].recorded())[cassette]]
     fast, sdk = await both_paths(WIRES[wire], bodies)
     same(fast, sdk)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -86,11 +87,36 @@ def test_broken_anthropic_streams(data: st.DataObject) -> None:
     _check("anthropic", data.draw(broken("anthropic")))
 
 
+@pytest.mark.allow_asyncio_warnings  # corruption can make a chunk the SDK's models reject
+@_SETTINGS
+@given(data=st.data())
+def test_broken_gemini_streams(data: st.DataObject) -> None:
+    _check("gemini", data.draw(broken("gemini")))
+
+
+# When google-genai's models or converter reject a chunk (a TypeError for a number where an
+# object belongs, a ValidationError for a field of the wrong type), its own body readers, on
+# the SDK path, are left suspended to the loop's shutdown, which logs that it fails to close
+# them; the fast path reads the body itself and closes it. Such streams are checked with
+# those logs allowed: what is compared is the events.
+_GEMINI_SDK_LEAKS = (b"data: 42\n\n", b"data: NaN\n\n")
+
+
+def _garbage_alone(wire: str, pieces: list[bytes]) -> None:
+    first = BODIES[wire][0]
+    head, _, rest = bytes(first.body).partition(b"\n\n")
+    for piece in pieces:
+        body = RawResponse(200, head + b"\n\n" + piece + b"\n\n" + rest, first.headers)
+        _check(wire, body)
+
+
 def test_every_garbage_event_alone() -> None:
     """Each garbage piece after the first event of a recorded stream, on every wire."""
     for wire in DONE:
-        first = BODIES[wire][0]
-        head, _, rest = bytes(first.body).partition(b"\n\n")
-        for piece in GARBAGE:
-            body = RawResponse(200, head + b"\n\n" + piece + b"\n\n" + rest, first.headers)
-            _check(wire, body)
+        _garbage_alone(wire, [p for p in GARBAGE
+                              if wire != "gemini" or p not in _GEMINI_SDK_LEAKS])
+
+
+@pytest.mark.allow_asyncio_warnings
+def test_gemini_numbers_for_chunks() -> None:
+    _garbage_alone("gemini", list(_GEMINI_SDK_LEAKS))

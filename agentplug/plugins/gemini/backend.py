@@ -2,7 +2,11 @@
 
 Automatic function calling stays off: agentplug runs the tools. google-genai does not retry
 unless given ``HttpRetryOptions``, so ``max_retries`` (default 2, like the other SDKs) always
-becomes one; its timeout is in milliseconds.
+becomes one; its timeout is in milliseconds. Its clients are built on the fast path's
+transport (``wire.Tap``), so google-genai uses httpx2, as the openai and anthropic SDKs do,
+on both paths (with aiohttp installed it would otherwise use aiohttp, whose timeout bounds
+the whole stream rather than each read). A turn reads each chunk as the wire's JSON dict: off
+the wire on the fast path, the SDK's model dumped by alias on the SDK path.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 from agentplug.formats import gemini as fmt
 from agentplug.formats.structured import gemini_config, gemini_function_calling
-from agentplug.sdk.backend import SDKBackend
+from agentplug.sdk.backend import SDKBackend, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from . import GeminiParams, combine_error, combines_builtin_tools, thinks
 
@@ -57,7 +61,10 @@ class GeminiBackend(SDKBackend):
     default_base_url = "https://generativelanguage.googleapis.com"
 
     def client_factory(self) -> Callable[..., Any]:
-        return genai_module().Client  # type: ignore[no-any-return]
+        genai_module()
+        from .wire import gemini_client
+
+        return gemini_client
 
     def load_sdk(self) -> None:
         _load_sdk()
@@ -159,7 +166,16 @@ class GeminiBackend(SDKBackend):
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
         chunks = await client.aio.models.generate_content_stream(**request)
-        return contextlib.aclosing(chunks)
+        if self.fast_stream:
+            from .wire import gemini_stream
+
+            return gemini_stream(chunks, wire_dict)
+        return sdk_dicts(contextlib.aclosing(chunks), wire_dict)
+
+
+def wire_dict(chunk: Any) -> JSON:
+    """An SDK chunk as the wire's JSON (camelCase, unset fields left out)."""
+    return chunk.model_dump(mode="json", by_alias=True, exclude_none=True)  # type: ignore[no-any-return]
 
 
 def _release(exc: BaseException) -> None:
@@ -191,85 +207,106 @@ def _load_sdk() -> None:
 
 
 class _Turn:
-    """Accumulates streamed ``GenerateContentResponse`` chunks into events and a message."""
+    """Accumulates streamed ``GenerateContentResponse`` chunks (each the wire's JSON dict)
+    into events and a message."""
 
     _ids = itertools.count(1)
 
     def __init__(self, backend: str, url: str, images_dir: str | None = None) -> None:
         self.backend, self.url = backend, url
         self.images_dir = images_dir  # where generated images are saved (the agent's cwd)
-        self.parts: list[JSON] = []  # JSON form, consecutive text merged
+        self.parts: list[JSON] = []  # the SDK's JSON form (snake_case), consecutive text merged
         self.calls: list[ToolCallPart] = []
         self.code: JSON | None = None  # the executable code awaiting its result
         self.finish_reason: str | None = None
-        self.usage: Any = None
-        self.grounding: Any = None
+        self.usage: JSON | None = None
+        self.grounding: JSON | None = None
         self.blocked: str | None = None
 
-    def feed(self, chunk: Any) -> list[Event]:
-        if chunk.usage_metadata is not None:
-            self.usage = chunk.usage_metadata
-        feedback = chunk.prompt_feedback
-        if feedback is not None and feedback.block_reason:
-            self.blocked = str(feedback.block_reason.value)
+    def feed(self, chunk: JSON) -> list[Event]:
+        if (usage := chunk.get("usageMetadata")) is not None:
+            self.usage = usage
+        if (feedback := chunk.get("promptFeedback")) is not None and feedback.get(
+                "blockReason"):
+            self.blocked = str(feedback["blockReason"])
         events: list[Event] = []
-        for candidate in chunk.candidates or []:
-            if candidate.finish_reason is not None:
-                self.finish_reason = str(candidate.finish_reason.value)
-            if candidate.grounding_metadata is not None:
-                self.grounding = candidate.grounding_metadata
-            content = candidate.content
-            for part in (content.parts if content is not None else None) or []:
+        for candidate in chunk.get("candidates") or ():
+            if (reason := candidate.get("finishReason")) is not None:
+                if reason == "CONTINUATION" and candidate.get("continuationToken"):
+                    # The SDK path resumes it (a second request, the token sent back) and
+                    # never shows this finish; the fast path does not follow it.
+                    raise StreamError(f"the stream from {self.url} paused for continuation, "
+                                      "which only fast_stream: false follows")
+                self.finish_reason = str(reason)
+            if (grounding := candidate.get("groundingMetadata")) is not None:
+                self.grounding = grounding
+            content = candidate.get("content")
+            for part in (content.get("parts") if content is not None else None) or ():
                 events.extend(self._part(part))
         return events
 
-    def _part(self, part: Any) -> list[Event]:
-        data = part.model_dump(mode="json", exclude_none=True)
+    def _part(self, part: JSON) -> list[Event]:
+        plain = part.keys() <= _PLAIN
+        data = part if plain else stored_part(part)
         self._keep(data)
-        if part.function_call is not None:
-            fc = part.function_call
-            call = ToolCallPart(fc.id or f"{fmt.LOCAL_ID}{next(self._ids)}", fc.name or "",
-                                dict(fc.args or {}), provider=self.backend)
-            self.calls.append(call)
-            return [ToolCallRequested(call)]
-        if part.executable_code is not None:
-            self.code = data["executable_code"]
-            return [BuiltinToolEvent("code_execution", "in_progress", code=self.code.get("code"),
-                                     data={"language": self.code.get("language")})]
-        if part.code_execution_result is not None:
-            result = data["code_execution_result"]
-            ok = result.get("outcome") == "OUTCOME_OK"
-            code = (self.code or {}).get("code")
-            self.code = None
-            return [BuiltinToolEvent("code_execution", "completed" if ok else "failed",
-                                     code=code, stdout=result.get("output") or "",
-                                     return_code=0 if ok else 1,
-                                     data={"outcome": result.get("outcome")})]
-        if part.tool_call is not None:  # a server-side tool, with function calling (Gemini 3)
-            tc = data["tool_call"]
-            return [BuiltinToolEvent(_tool_kind(tc.get("tool_type")), "in_progress",
-                                     call_id=tc.get("id"), name=tc.get("tool_type"),
-                                     query=_query(tc.get("args") or {}), data=tc)]
-        if part.tool_response is not None:
-            tr = data["tool_response"]
-            return [BuiltinToolEvent(_tool_kind(tr.get("tool_type")), "completed",
-                                     call_id=tr.get("id"), name=tr.get("tool_type"), data=tr)]
-        if part.inline_data is not None and (part.inline_data.mime_type or "").startswith(
-                "image/") and not part.thought:
-            return [self._image_saved(part.inline_data)]
-        if part.text:
-            return [ReasoningDelta(part.text) if part.thought else TextDelta(part.text)]
-        return []
+        if plain:
+            return _text(part)
+        for key in part:  # a part holds one kind of content, beside thought and signature
+            if (handler := _PART_KINDS.get(key)) is not None:
+                return handler(self, part, data)
+        return _text(part)
 
-    def _image_saved(self, blob: Any) -> BuiltinToolEvent:
+    def _function_call(self, part: JSON, data: JSON) -> list[Event]:
+        fc = part["functionCall"]
+        call = ToolCallPart(fc.get("id") or f"{fmt.LOCAL_ID}{next(self._ids)}",
+                            fc.get("name") or "", dict(fc.get("args") or {}),
+                            provider=self.backend)
+        self.calls.append(call)
+        return [ToolCallRequested(call)]
+
+    def _executable_code(self, part: JSON, data: JSON) -> list[Event]:
+        self.code = data["executable_code"]
+        return [BuiltinToolEvent("code_execution", "in_progress", code=self.code.get("code"),
+                                 data={"language": self.code.get("language")})]
+
+    def _code_result(self, part: JSON, data: JSON) -> list[Event]:
+        result = data["code_execution_result"]
+        ok = result.get("outcome") == "OUTCOME_OK"
+        code = (self.code or {}).get("code")
+        self.code = None
+        return [BuiltinToolEvent("code_execution", "completed" if ok else "failed",
+                                 code=code, stdout=result.get("output") or "",
+                                 return_code=0 if ok else 1,
+                                 data={"outcome": result.get("outcome")})]
+
+    def _tool_call(self, part: JSON, data: JSON) -> list[Event]:
+        # a server-side tool, with function calling (Gemini 3)
+        tc = data["tool_call"]
+        return [BuiltinToolEvent(_tool_kind(tc.get("tool_type")), "in_progress",
+                                 call_id=tc.get("id"), name=tc.get("tool_type"),
+                                 query=_query(tc.get("args") or {}), data=tc)]
+
+    def _tool_response(self, part: JSON, data: JSON) -> list[Event]:
+        tr = data["tool_response"]
+        return [BuiltinToolEvent(_tool_kind(tr.get("tool_type")), "completed",
+                                 call_id=tr.get("id"), name=tr.get("tool_type"), data=tr)]
+
+    def _inline_data(self, part: JSON, data: JSON) -> list[Event]:
+        blob = data["inline_data"]
+        if (blob.get("mime_type") or "").startswith("image/") and not part.get("thought"):
+            return [self._image_saved(blob)]
+        return _text(part)
+
+    def _image_saved(self, blob: JSON) -> BuiltinToolEvent:
         """A generated image, written under the agent's cwd (small: done inline)."""
-        ext = (blob.mime_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
+        mime = blob.get("mime_type") or "image/png"
+        ext = mime.split("/")[-1].replace("jpeg", "jpg")
         folder = Path(self.images_dir or ".").expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         path = (folder / f"gemini_image_{uuid.uuid4().hex[:12]}.{ext}").resolve()
-        path.write_bytes(blob.data or b"")
+        path.write_bytes(fmt.b64decode(blob.get("data") or ""))
         return BuiltinToolEvent("image_generation", "completed", call_id=path.stem,
-                                data={"path": str(path), "mime_type": blob.mime_type})
+                                data={"path": str(path), "mime_type": blob.get("mime_type")})
 
     def _keep(self, data: JSON) -> None:
         last = self.parts[-1] if self.parts else None
@@ -304,11 +341,10 @@ class _Turn:
         return events
 
     def _search_event(self) -> BuiltinToolEvent | None:
-        g = self.grounding
-        queries = list(getattr(g, "web_search_queries", None) or [])
-        chunks = getattr(g, "grounding_chunks", None) or []
-        sources = [Source(c.web.uri, c.web.title) for c in chunks
-                   if getattr(c, "web", None) is not None and c.web.uri]
+        g = self.grounding or {}
+        queries = list(g.get("webSearchQueries") or [])
+        sources = [Source(web["uri"], web.get("title")) for c in g.get("groundingChunks") or []
+                   if (web := c.get("web")) is not None and web.get("uri")]
         if not queries and not sources:
             return None
         return BuiltinToolEvent("web_search", "completed", name="google_search",
@@ -349,14 +385,85 @@ def _query(args: JSON) -> str | None:
     return str(queries) if queries else None
 
 
-def _usage(u: Any) -> Usage:
+def _usage(u: JSON | None) -> Usage:
     if u is None:
         return Usage(requests=1)
-    thoughts = u.thoughts_token_count or 0
-    return Usage(input_tokens=(u.prompt_token_count or 0) + (u.tool_use_prompt_token_count or 0),
-                 output_tokens=(u.candidates_token_count or 0) + thoughts,
-                 cached_tokens=u.cached_content_token_count or 0, reasoning_tokens=thoughts,
+    thoughts = u.get("thoughtsTokenCount") or 0
+    return Usage(input_tokens=(u.get("promptTokenCount") or 0)
+                 + (u.get("toolUsePromptTokenCount") or 0),
+                 output_tokens=(u.get("candidatesTokenCount") or 0) + thoughts,
+                 cached_tokens=u.get("cachedContentTokenCount") or 0, reasoning_tokens=thoughts,
                  requests=1)
+
+
+def _text(part: JSON) -> list[Event]:
+    if text := part.get("text"):
+        return [ReasoningDelta(text) if part.get("thought") else TextDelta(text)]
+    return []
+
+
+# A part's kind is its content key; text (with ``thought``) is most parts and skips the table.
+_PLAIN = frozenset({"text", "thought"})
+_PART_KINDS: dict[str, Callable[[_Turn, JSON, JSON], list[Event]]] = {
+    "functionCall": _Turn._function_call,
+    "executableCode": _Turn._executable_code,
+    "codeExecutionResult": _Turn._code_result,
+    "toolCall": _Turn._tool_call,
+    "toolResponse": _Turn._tool_response,
+    "inlineData": _Turn._inline_data,
+    "text": lambda turn, part, data: _text(part),
+}
+
+
+def stored_part(part: JSON) -> JSON:
+    """A wire part in the SDK's JSON form (snake_case, signatures in URL-safe base64), as a
+    model turn keeps it for replay: the same from the wire and from the SDK's model. Unknown
+    fields are dropped first, as the SDK drops them before validating."""
+    from google.genai import types
+
+    known = _known(types.Part, part)
+    return types.Part.model_validate(known).model_dump(  # type: ignore[no-any-return]
+        mode="json", exclude_none=True)
+
+
+def _known(model: Any, data: JSON) -> JSON:
+    """``data`` with only the fields ``model`` declares (by name or alias), recursively."""
+    fields = _fields(model)
+    out: JSON = {}
+    for key, value in data.items():
+        if key not in fields:
+            continue
+        inner, many = fields[key]
+        if inner is not None and isinstance(value, dict) and not many:
+            value = _known(inner, value)
+        elif inner is not None and isinstance(value, list) and many:
+            value = [_known(inner, v) if isinstance(v, dict) else v for v in value]
+        out[key] = value
+    return out
+
+
+@functools.cache
+def _fields(model: Any) -> dict[str, tuple[Any, bool]]:
+    """A model's field keys (names and aliases) -> (the nested model or None, a list of it)."""
+    import typing
+
+    import pydantic
+
+    model.model_rebuild(raise_errors=False)
+    out: dict[str, tuple[Any, bool]] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if typing.get_origin(annotation) is typing.Union:
+            annotation = typing.get_args(annotation)[0]
+        many = typing.get_origin(annotation) is list
+        if many:
+            annotation = (typing.get_args(annotation) or (None,))[0]
+        while typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        nested = annotation if isinstance(annotation, type) and issubclass(
+            annotation, pydantic.BaseModel) else None
+        out[name] = out[info.alias or name] = (nested, many)
+    return out
 
 
 def genai_error(exc: BaseException, url: str) -> BackendError | None:
