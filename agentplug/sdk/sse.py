@@ -83,6 +83,9 @@ class SSEDecoder:
                 line.decode("utf-8")  # raises where the SDKs raise; the bytes go on to jiter
                 data.append(line[6:])
                 continue
+            if line[:7] == b"event: ":  # every anthropic event has one
+                self._event = line.decode("utf-8")[7:]
+                continue
             text = line.decode("utf-8")
             if text[0] == ":":
                 continue

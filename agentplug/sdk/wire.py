@@ -19,8 +19,8 @@ import asyncio
 import contextlib
 import json
 import ssl
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from typing import Any
 
 from .sse import SSEDecoder, loads
@@ -31,12 +31,13 @@ _DRAIN_SECONDS = 0.1  # as the openai SDK: a body left after [DONE] is given thi
 @asynccontextmanager
 async def openai_stream(raw: AbstractAsyncContextManager[Any]
                         ) -> AsyncIterator[AsyncIterator[Any]]:
-    """``raw``: ``client.<resource>.with_streaming_response.create(**request)``."""
-    async with raw as api_response:
-        yield _openai_items(api_response.http_response)
+    """``raw``: ``client.<resource>.with_streaming_response.create(**request)``. The reader is
+    closed before the response (a turn that raises mid-stream leaves it suspended)."""
+    async with raw as api_response, aclosing(_openai_items(api_response.http_response)) as items:
+        yield items
 
 
-async def _openai_items(response: Any) -> AsyncIterator[Any]:
+async def _openai_items(response: Any) -> AsyncGenerator[Any, None]:
     import anyio
     import httpx2
     import openai
@@ -82,11 +83,12 @@ async def _drain(chunks: AsyncIterator[bytes]) -> None:
 async def anthropic_stream(client: Any, raw: AbstractAsyncContextManager[Any]
                            ) -> AsyncIterator[AsyncIterator[Any]]:
     """``raw``: ``client.messages.with_streaming_response.create(**request)``."""
-    async with raw as api_response:
-        yield _anthropic_items(client, api_response.http_response)
+    async with raw as api_response, aclosing(
+            _anthropic_items(client, api_response.http_response)) as items:
+        yield items
 
 
-async def _anthropic_items(client: Any, response: Any) -> AsyncIterator[Any]:
+async def _anthropic_items(client: Any, response: Any) -> AsyncGenerator[Any, None]:
     decoder = SSEDecoder()
     async for chunk in response.aiter_bytes():
         for event, data in decoder.feed(chunk):

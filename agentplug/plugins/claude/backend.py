@@ -184,50 +184,65 @@ class _Turn:
         self.stopped = False
 
     def feed(self, event: Any) -> list[Event]:
-        kind = event.get("type")
-        if kind == "content_block_delta":
-            return self._delta(event.get("index"), event.get("delta") or {})
-        if kind == "content_block_start":
-            block = event.get("content_block") or {}
-            self.building[event.get("index")] = block
-            if block.get("type") in _SERVER_USES:
-                return [BuiltinToolEvent(fmt.server_tool(block.get("name", "")), "started",
-                                         call_id=block.get("id"), name=block.get("name"))]
-            return []
-        if kind == "content_block_stop":
-            return self._finish_block(event.get("index"))
-        if kind == "message_start":
-            self.start_usage = (event.get("message") or {}).get("usage")
-        elif kind == "message_delta":
-            self.stop = (event.get("delta") or {}).get("stop_reason")
-            self.delta_usage = event.get("usage")
-        elif kind == "message_stop":
-            self.stopped = True
-        return []
+        handler = _EVENTS.get(event.get("type"))
+        return handler(self, event) if handler is not None else []
 
-    def _delta(self, index: int, delta: Block) -> list[Event]:
+    def _delta(self, event: Any) -> list[Event]:
+        index, delta = event.get("index"), event.get("delta") or {}
         block = self.building.get(index)
         if block is None:
             raise StreamError(f"a delta for content block {index}, which never started "
                               f"(stream from {self.url})")
-        kind = delta.get("type")
-        if kind == "text_delta":
-            text = delta.get("text") or ""
-            block["text"] = block.get("text", "") + text
-            return [TextDelta(text)] if text else []
-        if kind == "thinking_delta":
-            thinking = delta.get("thinking") or ""
-            block["thinking"] = block.get("thinking", "") + thinking
-            return [ReasoningDelta(thinking)] if thinking else []
-        if kind == "signature_delta":
-            block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
-        elif kind == "input_json_delta":
-            self.partial_json[index] = (self.partial_json.get(index, "")
-                                        + (delta.get("partial_json") or ""))
-        elif kind == "citations_delta":
-            citation = delta.get("citation") or {}
-            block.setdefault("citations", []).append(citation)
-            self.citations.append(citation)
+        handler = _DELTAS.get(delta.get("type"))
+        return handler(self, index, block, delta) if handler is not None else []
+
+    def _block_start(self, event: Any) -> list[Event]:
+        block = event.get("content_block") or {}
+        self.building[event.get("index")] = block
+        if block.get("type") in _SERVER_USES:
+            return [BuiltinToolEvent(fmt.server_tool(block.get("name", "")), "started",
+                                     call_id=block.get("id"), name=block.get("name"))]
+        return []
+
+    def _block_stop(self, event: Any) -> list[Event]:
+        return self._finish_block(event.get("index"))
+
+    def _message_start(self, event: Any) -> list[Event]:
+        self.start_usage = (event.get("message") or {}).get("usage")
+        return []
+
+    def _message_delta(self, event: Any) -> list[Event]:
+        self.stop = (event.get("delta") or {}).get("stop_reason")
+        self.delta_usage = event.get("usage")
+        return []
+
+    def _message_stop(self, event: Any) -> list[Event]:
+        self.stopped = True
+        return []
+
+    def _text(self, index: Any, block: Block, delta: Any) -> list[Event]:
+        text = delta.get("text") or ""
+        block["text"] = block.get("text", "") + text
+        return [TextDelta(text)] if text else []
+
+    def _thinking(self, index: Any, block: Block, delta: Any) -> list[Event]:
+        thinking = delta.get("thinking") or ""
+        block["thinking"] = block.get("thinking", "") + thinking
+        return [ReasoningDelta(thinking)] if thinking else []
+
+    def _signature(self, index: Any, block: Block, delta: Any) -> list[Event]:
+        block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
+        return []
+
+    def _input_json(self, index: Any, block: Block, delta: Any) -> list[Event]:
+        self.partial_json[index] = (self.partial_json.get(index, "")
+                                    + (delta.get("partial_json") or ""))
+        return []
+
+    def _citation(self, index: Any, block: Block, delta: Any) -> list[Event]:
+        citation = delta.get("citation") or {}
+        block.setdefault("citations", []).append(citation)
+        self.citations.append(citation)
         return []
 
     def _finish_block(self, index: int) -> list[Event]:
@@ -292,6 +307,24 @@ class _Turn:
             stop = "tool_calls"
         events.append(Done(message, stop, self.usage))
         return events
+
+
+# Stream event and delta types the turn reads; any other is skipped, as on the SDK path.
+_EVENTS: dict[Any, Callable[[_Turn, Any], list[Event]]] = {
+    "content_block_delta": _Turn._delta,
+    "content_block_start": _Turn._block_start,
+    "content_block_stop": _Turn._block_stop,
+    "message_start": _Turn._message_start,
+    "message_delta": _Turn._message_delta,
+    "message_stop": _Turn._message_stop,
+}
+_DELTAS: dict[Any, Callable[[_Turn, Any, Block, Any], list[Event]]] = {
+    "text_delta": _Turn._text,
+    "thinking_delta": _Turn._thinking,
+    "signature_delta": _Turn._signature,
+    "input_json_delta": _Turn._input_json,
+    "citations_delta": _Turn._citation,
+}
 
 
 def _usage(start: Block | None, delta: Block | None) -> Usage:

@@ -134,39 +134,42 @@ class _Turn:
         return ReasoningDelta(text)
 
     def feed(self, event: Any) -> list[Event]:
-        kind = event.get("type")
-        if kind in ("response.output_text.delta", "response.refusal.delta"):
-            item_id, delta = event.get("item_id"), event.get("delta")
-            self.text[item_id] = self.text.get(item_id, "") + delta
-            return [TextDelta(delta)] if delta else []
-        if kind == "response.reasoning_summary_text.delta":
-            delta = event.get("delta")
-            return [self._reasoning_delta(event.get("item_id"), delta)] if delta else []
-        if kind == "response.reasoning_summary_part.added" and any(self.reasoning.values()):
+        handler = _EVENTS.get(event.get("type"))
+        return handler(self, event) if handler is not None else []
+
+    def _text_delta(self, event: Any) -> list[Event]:
+        item_id, delta = event.get("item_id"), event.get("delta")
+        self.text[item_id] = self.text.get(item_id, "") + delta
+        return [TextDelta(delta)] if delta else []
+
+    def _summary_delta(self, event: Any) -> list[Event]:
+        delta = event.get("delta")
+        return [self._reasoning_delta(event.get("item_id"), delta)] if delta else []
+
+    def _summary_part(self, event: Any) -> list[Event]:
+        if any(self.reasoning.values()):
             # Summary parts are paragraphs: keep them apart in the joined reasoning text.
             return [self._reasoning_delta(event.get("item_id"), "\n\n")]
-        if kind == "response.output_item.added":
-            return _started(event.get("item") or {})
-        if kind == "response.web_search_call.searching":
-            return [BuiltinToolEvent("web_search", "in_progress", call_id=event.get("item_id"))]
-        if kind == "response.code_interpreter_call.interpreting":
-            return [BuiltinToolEvent("code_interpreter", "in_progress",
-                                     call_id=event.get("item_id"))]
-        if kind == "response.image_generation_call.generating":
-            return [BuiltinToolEvent("image_generation", "in_progress",
-                                     call_id=event.get("item_id"))]
-        if kind == "response.output_item.done":
-            item = event.get("item") or {}
-            self.items[event.get("output_index")] = item
-            return self._item_done(item)
-        if kind in ("response.completed", "response.incomplete"):
-            self.final = event.get("response")
-        elif kind == "response.failed":
-            error = (event.get("response") or {}).get("error") or {}
-            raise stream_event_error(error.get("code"), error.get("message"), self.url)
-        elif kind == "error":
-            raise stream_event_error(event.get("code"), event.get("message"), self.url)
         return []
+
+    def _item_added(self, event: Any) -> list[Event]:
+        return _started(event.get("item") or {})
+
+    def _output_item_done(self, event: Any) -> list[Event]:
+        item = event.get("item") or {}
+        self.items[event.get("output_index")] = item
+        return self._item_done(item)
+
+    def _final(self, event: Any) -> list[Event]:
+        self.final = event.get("response")
+        return []
+
+    def _failed(self, event: Any) -> list[Event]:
+        error = (event.get("response") or {}).get("error") or {}
+        raise stream_event_error(error.get("code"), error.get("message"), self.url)
+
+    def _error(self, event: Any) -> list[Event]:
+        raise stream_event_error(event.get("code"), event.get("message"), self.url)
 
     def _item_done(self, item: Item) -> list[Event]:
         kind = item.get("type")
@@ -274,6 +277,29 @@ class _Turn:
         if message.tool_calls:
             return "tool_calls"
         return "refusal" if refused else "end_turn"
+
+
+def _in_progress(tool: Any) -> Callable[[_Turn, Any], list[Event]]:
+    return lambda turn, event: [BuiltinToolEvent(tool, "in_progress",
+                                                 call_id=event.get("item_id"))]
+
+
+# Event types the turn reads; any other type is skipped, as the SDK path skips it.
+_EVENTS: dict[Any, Callable[[_Turn, Any], list[Event]]] = {
+    "response.output_text.delta": _Turn._text_delta,
+    "response.refusal.delta": _Turn._text_delta,
+    "response.reasoning_summary_text.delta": _Turn._summary_delta,
+    "response.reasoning_summary_part.added": _Turn._summary_part,
+    "response.output_item.added": _Turn._item_added,
+    "response.web_search_call.searching": _in_progress("web_search"),
+    "response.code_interpreter_call.interpreting": _in_progress("code_interpreter"),
+    "response.image_generation_call.generating": _in_progress("image_generation"),
+    "response.output_item.done": _Turn._output_item_done,
+    "response.completed": _Turn._final,
+    "response.incomplete": _Turn._final,
+    "response.failed": _Turn._failed,
+    "error": _Turn._error,
+}
 
 
 def _started(item: Item) -> list[Event]:
