@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .config import format_path, load_yaml
 from .errors import ConfigIssue
+from .massgen_keys import AGENT_IGNORED
 
 _PURPOSE = {
     "orchestrator": "MassGen's multi-agent coordination (agentplug runs each agent itself; "
@@ -38,7 +39,9 @@ def classify(path: str, rejected: list[ConfigIssue]) -> list[str]:
             continue
         apath = root if root == ("agent",) else (*root, n)
         for key, value in agent.items():
-            if key == "backend" and isinstance(value, dict):
+            if key in AGENT_IGNORED:
+                ignored.append(f"  {format_path((*apath, key))}: {AGENT_IGNORED[key]}")
+            elif key == "backend" and isinstance(value, dict):
                 for bkey in value:
                     honoured.append(format_path((*apath, "backend", bkey)))
             else:

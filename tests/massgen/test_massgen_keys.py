@@ -244,3 +244,17 @@ def test_a_backend_key_written_on_the_agent_says_where_it_belongs(tmp_path):
     assert issue.key_path == "agent.mcp_servers" and issue.line == 3
     assert "belongs to its backend" in issue.message and issue.hint == \
         "move mcp_servers under backend:"
+
+
+def test_massgen_report_lists_agent_level_memory_as_ignored(tmp_path, capsys):
+    import argparse
+
+    from agentplug.commands.check import check
+
+    path = write(tmp_path, "agent:\n  backend: {type: gemini, model: gemini-2.5-flash}\n"
+                           "  persistent_memory: {enabled: true}\n")
+    assert check(argparse.Namespace(config=str(path), strict=False, massgen=True)) == 0
+    out = capsys.readouterr().out
+    ignored = out.split("massgen: ignored on purpose")[1].split("massgen: rejected")[0]
+    assert "agent.persistent_memory: MassGen's memory system" in ignored
+    assert "agent.persistent_memory" not in out.split("massgen: ignored on purpose")[0]
