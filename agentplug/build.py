@@ -49,6 +49,7 @@ def create_agent(
     agent_kwargs.setdefault("max_cost_usd", config.max_cost_usd)
     agent_kwargs.setdefault("max_tokens_total", config.max_tokens_total)
     agent_kwargs.setdefault("output_type", config.output_schema)
+    agent_kwargs.setdefault("output_retries", config.output_retries)
     for flag, factory in params.generation_toolsets.items():
         if getattr(params, flag):  # e.g. audio generation as a tool over a provider API
             from .core.registry import load_object

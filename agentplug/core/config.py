@@ -83,12 +83,14 @@ class _AgentFields(StrictModel):
     max_tokens_total: int | None = Field(None, gt=0, description="its budget in tokens")
     # A typed answer: a JSON schema inline, or the path of a JSON file holding one.
     output_schema: dict[str, Any] | str | None = None
+    output_retries: int = Field(1, ge=0, le=20, description="how often an answer that fails "
+                                "the output schema is asked for again")
 
-    @field_validator("max_tool_rounds", mode="before")
+    @field_validator("max_tool_rounds", "output_retries", mode="before")
     @classmethod
     def _not_a_flag(cls, value: Any) -> Any:
         if isinstance(value, bool):  # pydantic would read `true` as 1
-            raise ValueError("a number of rounds, not true/false")
+            raise ValueError("a number, not true/false")
         return value
 
 
@@ -111,6 +113,7 @@ class AgentConfig:
     max_cost_usd: float | None = None
     max_tokens_total: int | None = None
     output_schema: dict[str, Any] | None = None  # `agentplug run` prints the validated JSON
+    output_retries: int = 1
     # Lines of the source file by key path, for checks made after loading (MCP security).
     locator: _Locator | None = field(default=None, repr=False, compare=False)
 
@@ -478,6 +481,7 @@ def _parse_agent(raw: Any, path: tuple[str | int, ...], n: int, loc: _Locator,
         max_tool_rounds=fields.max_tool_rounds, key_path=format_path(path),
         toolsets=fields.toolsets, locator=loc, max_cost_usd=fields.max_cost_usd,
         max_tokens_total=fields.max_tokens_total, output_schema=output_schema,
+        output_retries=fields.output_retries,
     )
 
 

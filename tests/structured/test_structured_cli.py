@@ -87,3 +87,25 @@ def test_batch_result_lines_carry_the_validated_json(tmp_path):
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert len(lines) == 3
     assert all(line["output"] == json.loads(GOOD) for line in lines)
+
+
+def test_yaml_output_retries_bounds_the_retries(tmp_path):
+    (tmp_path / "city.json").write_text(json.dumps(SCHEMA))
+    config = tmp_path / "agent.yaml"
+    with ChatCompletionsSimulator(Reply(BAD), Reply(BAD), Reply(GOOD)) as sim:
+        backend = f"{{type: chatcompletion, model: sim-model, base_url: {sim.base_url}}}"
+        config.write_text(f"agent:\n  backend: {backend}\n  output_schema: city.json\n"
+                          "  output_retries: 2\n")
+        assert load_config(config).agent().output_retries == 2
+        done = agentplug("run", "-c", str(config), "Describe Lyon.", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == json.loads(GOOD) and len(sim.requests) == 3
+        sim.script(Reply(BAD))
+        config.write_text(f"agent:\n  backend: {backend}\n  output_schema: city.json\n"
+                          "  output_retries: 0\n")
+        done = agentplug("run", "-c", str(config), "Describe Lyon.", cwd=tmp_path)
+        assert done.returncode == 1 and "did not match" in done.stderr
+        assert len(sim.requests) == 4  # no retry
+    config.write_text(f"agent:\n  backend: {OFFLINE}\n  output_retries: true\n")
+    with pytest.raises(ConfigError, match="output_retries"):
+        load_config(config)
