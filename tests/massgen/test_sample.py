@@ -76,7 +76,7 @@ def test_pass_count_on_the_sample(massgen_checkout, capsys):
         pending += code == 1 and all(PENDING.search(k) for k, _, _ in problems(err))
     print(f"MassGen sample: {passed}/{len(CONFIGS)} pass, {pending} pending")
     assert passed == len(CONFIGS) - len(MUST_FAIL) - pending
-    assert passed >= 24
+    assert passed >= 25  # measured: 25 of 26, the other failing as MassGen ships it
 
 
 def test_unset_variables_warn_and_strict_makes_them_errors(massgen_checkout, capsys):
