@@ -334,8 +334,11 @@ def load_custom_tools(entries: list[CustomToolConfig], cwd: str | None = None, *
             module = _load_module(entry)
         except Exception as exc:  # the user's module: any import-time error
             where = entry.module or entry.path
-            raise CustomToolLoadError(f"loading custom tool file {where}: "
-                                      f"{type(exc).__name__}: {exc}") from exc
+            why = f"loading custom tool file {where}: {type(exc).__name__}: {exc}"
+            if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("massgen"):
+                why += ("; MassGen's tool files import its `massgen.tool` package: run where "
+                        "massgen is installed (pip install massgen)")
+            raise CustomToolLoadError(why) from exc
         source = entry.path or getattr(module, "__file__", None)
         marked = context_parameters(source) if source else {}
         for name, fn_name, desc in entry.entries():

@@ -293,3 +293,13 @@ def test_default_params_are_shown_as_defaults_and_used(tool_dir):
     (issue,) = issues_of(bad)
     assert issue.key_path.endswith("custom_tools[0].default_params")
     assert "plain() takes no parameter named town" in issue.message
+
+
+def test_a_massgen_tool_file_without_massgen_installed_says_what_to_install(tmp_path):
+    from agentplug.core.custom_tools import CustomToolLoadError
+
+    (tmp_path / "t.py").write_text("from massgen.tool._result import ExecutionResult\n\n"
+                                   "def f(x: int) -> int:\n    return x\n")
+    with pytest.raises(CustomToolLoadError, match=r"No module named 'massgen.*"
+                                                  r"run where massgen is installed"):
+        load_custom_tools([CustomToolConfig(path=str(tmp_path / "t.py"), function="f")])
