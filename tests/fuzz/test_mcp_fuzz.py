@@ -26,11 +26,9 @@ TURN_BOUND = 90.0  # calls time out after 2 s; a restart under load takes up to 
 calls = st.lists(st.one_of(
     st.just(("ok", {})),
     st.integers(0, 50).map(lambda n: ("garbage", {"lines": n})),
-    # Up to 0.5 MB, four at once. Larger results are decoded and re-encoded into the next
-    # request on the event loop (MCP client, SDK): 1-3 s steps with 2 MB x 4 on a loaded
-    # machine, which trip the loop guard and the other calls' timeouts (a finding: tool
-    # output is not capped; see docs/reliability.md).
-    st.floats(0, 0.5).map(lambda mb: ("huge", {"megabytes": mb})),
+    # Up to 2 MB, four at once: read by agentplug's stdio transport without stalling the
+    # loop (tests/mcp/test_mcp_huge_results.py; the SDK's took 1-3 s steps for these).
+    st.floats(0, 2).map(lambda mb: ("huge", {"megabytes": mb})),
     st.just(("hang", {})),
     st.just(("die", {})),
 ), min_size=1, max_size=4)

@@ -4,7 +4,7 @@ The SDK's transports and ``ClientSession`` are anyio context managers that must 
 left by the same task. Each connection therefore runs in its own task (the *runner*): it opens
 the transport and the session, lists the tools, reports ready, then waits for ``stop()``. Tool
 calls go through the session from any task. Cancelling the runner (``stop()``, Ctrl-C, the
-event loop shutting down) unwinds the SDK's own shutdown: stdin closed, then SIGTERM and
+event loop shutting down) unwinds the transport's shutdown: stdin closed, then SIGTERM and
 SIGKILL to the server's whole process group, so no child process outlives the agent.
 """
 
@@ -147,7 +147,7 @@ class ServerConnection:
         if runner is None:
             return
         try:
-            # The SDK bounds its own shutdown (2 s grace, then SIGTERM, SIGKILL); this bound
+            # The transport bounds its shutdown (2 s grace, then SIGTERM, SIGKILL); this bound
             # only guards against a runner that never got to its shutdown.
             await asyncio.wait_for(asyncio.shield(runner), timeout=10)
         except TimeoutError:

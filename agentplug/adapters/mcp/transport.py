@@ -1,6 +1,7 @@
-"""The ``mcp`` SDK transport for one server config: stdio, streamable HTTP (``http``) or SSE.
+"""The ``mcp`` transport for one server config: stdio, streamable HTTP (``http``) or SSE.
 
-stdio servers run with the SDK's safe environment (PATH, HOME, ...) plus the config's
+stdio servers run through agentplug's own transport (``stdio.py``: results of any size without
+stalling the event loop) with the SDK's safe environment (PATH, HOME, ...) plus the config's
 ``env``, in the config's ``cwd``. Their stderr goes to a temporary file, so that a server that
 fails to start can be reported with the last lines it wrote.
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import tempfile
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import IO, Any
 
 from ...core.params import MCPServerConfig
+from .stdio import stdio_transport
 
 STDERR_TAIL_BYTES = 2000
 # HTTP servers may hold a response stream open for long-running tools: the read timeout is the
@@ -36,17 +39,19 @@ def open_transport(config: MCPServerConfig, *, cwd: str | None, stderr: IO[bytes
                    ) -> AbstractAsyncContextManager[Any]:
     """The SDK transport context manager (yields a read and a write stream)."""
     if config.type == "stdio":
-        from mcp import StdioServerParameters, stdio_client
-
         assert config.command is not None  # the params model checks it
         if cwd is not None and not os.path.isdir(cwd):
             raise FileNotFoundError(f"cwd {cwd!r} is not a directory")
         # `~` is not expanded by exec: a config may say ~/.cache/.../bin/server
-        params = StdioServerParameters(command=os.path.expanduser(config.command),
-                                       args=list(config.args),
-                                       env=dict(config.env) or None, cwd=cwd)
-        # The SDK hands errlog to the subprocess as its stderr: any file with a fileno works.
-        return stdio_client(params, errlog=stderr)  # type: ignore[arg-type]
+        command = os.path.expanduser(config.command)
+        if sys.platform == "win32":  # the SDK's transport knows Windows' process jobs
+            from mcp import StdioServerParameters, stdio_client
+
+            params = StdioServerParameters(command=command, args=list(config.args),
+                                           env=dict(config.env) or None, cwd=cwd)
+            return stdio_client(params, errlog=stderr)  # type: ignore[arg-type]
+        return stdio_transport(command, list(config.args), env=dict(config.env), cwd=cwd,
+                               stderr=stderr)
     assert config.url is not None
     if config.type == "sse":
         from mcp.client.sse import sse_client
