@@ -16,7 +16,7 @@ transport.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import IO, Any
 
@@ -89,7 +89,7 @@ async def stdio_transport(command: str, args: list[str], *, env: dict[str, str],
             tasks.cancel_scope.cancel()
 
 
-async def _lines(stdout: Any) -> AsyncIterator[bytes]:
+async def _lines(stdout: Any) -> AsyncGenerator[bytes, None]:
     """Each newline-terminated line: a read's bytes are searched once, whatever the length."""
     pieces: list[bytes] = []
     async for chunk in stdout:
