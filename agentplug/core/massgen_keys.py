@@ -31,12 +31,6 @@ UNSUPPORTED = {
                       "agentplug does not run",
     "computer_environment": "a setting of OpenAI's computer use tool (enable_computer_use), "
                             "which agentplug does not run",
-    "command_execution_prefix": "agentplug's command tool runs each command as given; put "
-                                "the prefix in the command (`uv run ...`), or run agentplug "
-                                "inside the environment (`conda run -n env agentplug ...`)",
-    "auto_install_deps": "agentplug's Docker sandbox installs what "
-                         "command_line_docker_packages.preinstall lists; it does not scan "
-                         "the workspace for requirement files: list the packages there",
 }
 """MassGen keys agentplug refuses, by key name: why, and what to write instead."""
 

@@ -155,6 +155,20 @@ class DockerPackages(StrictModel):
     """``command_line_docker_packages``: installed when the container starts."""
 
     preinstall: DockerPackageLists = Field(default_factory=DockerPackageLists)
+    auto_install_deps: bool = Field(
+        False, description="install what the workspace's requirements.txt, pyproject.toml, "
+        "setup.py, Pipfile, package.json (and apt-packages.txt with sudo) name")
+    auto_install_on_clone: bool = False
+
+    @field_validator("auto_install_on_clone")
+    @classmethod
+    def _no_clone_trigger(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("MassGen installs a repository's dependencies after its own "
+                             "clone step, and agentplug never clones for the agent: set "
+                             "auto_install_deps: true to install the workspace's dependencies "
+                             "when the container starts")
+        return value
 
 
 class DockerMount(StrictModel):
@@ -179,6 +193,11 @@ class CommandLineParams(StrictModel):
 
     enable_mcp_command_line: bool = False
     command_line_execution_mode: Literal["local", "docker"] = "local"
+    command_execution_prefix: str | None = Field(
+        None, description='put before every command, e.g. "uv run", "conda run -n env"')
+    command_execution_venv_path: str | None = Field(
+        None, description="a virtualenv whose bin/ leads PATH (docker mode: a path in the "
+        "container); unset, a .venv in the command's directory is used (local mode)")
     command_line_allowed_commands: list[str] | None = Field(
         None, validation_alias=AliasChoices("command_line_allowed_commands",
                                             "command_line_whitelist_patterns"))
@@ -206,6 +225,38 @@ class CommandLineParams(StrictModel):
             except re.error as exc:
                 raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})"
                                  ) from None
+        return value
+
+    @field_validator("command_execution_prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        import shlex
+
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("is empty: give the wrapper every command runs under (\"uv "
+                             "run\", \"conda run -n myenv\", \"poetry run\"), or drop the key")
+        if "\n" in value or "\r" in value:
+            raise ValueError("is more than one line: a prefix is one wrapper command")
+        try:
+            shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a shell word list ({exc})") from None
+        return value.strip()
+
+    @field_validator("command_execution_venv_path")
+    @classmethod
+    def _venv_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("is empty: give the virtualenv's directory (the one holding "
+                             "bin/), or drop the key to use a .venv in the workspace")
+        if (info.data.get("command_line_execution_mode") == "docker"
+                and not value.startswith("/")):
+            raise ValueError(f"{value!r}: in docker mode this is a path inside the container, "
+                             "and it must be absolute (e.g. /opt/venv)")
         return value
 
     @field_validator("command_line_docker_packages")

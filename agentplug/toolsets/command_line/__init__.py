@@ -45,7 +45,8 @@ def server_config(params: BackendParams, agent_id: str = "agent") -> MCPServerCo
         # A command may run MAX_TIMEOUT seconds: the client must wait longer than that.
         timeout=MAX_TIMEOUT + 30,
         # Starting a container (and installing packages) takes longer than a plain server.
-        startup_timeout=300 if settings.docker.packages else 60,
+        startup_timeout=300 if settings.docker.packages or settings.docker.auto_install_deps
+        else 60,
         required=True)
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ...core.requirements import require
+from .dependencies import PIP_ENV, install_steps
+from .environment import DEFAULT_PATH, with_venv
 from .process import RUN_TAG, SandboxError, Sink
 from .settings import CONTAINER_HOME, CommandLineSettings
 
@@ -149,6 +151,10 @@ class DockerRunner:
         self.wrap: list[str] = []
         self.reaped: list[str] = []
         self.reapers: list[Any] = []
+        self.notices: list[str] = []  # what setting up the container did, for the model
+        self.path = DEFAULT_PATH  # the image's PATH
+        # A prefix picks its environment itself (MassGen's order), so no venv goes with it.
+        self.venv = None if settings.command_prefix else settings.venv_path
 
     # lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -296,8 +302,10 @@ class DockerRunner:
             self.container.remove(force=True)
         self.container = None
 
-    def _root(self, script: str) -> tuple[int, str]:
-        code, out = self.container.exec_run(["/bin/sh", "-c", script], user="0:0")
+    def _root(self, script: str, workdir: str | None = None,
+              environment: dict[str, str] | None = None) -> tuple[int, str]:
+        code, out = self.container.exec_run(["/bin/sh", "-c", script], user="0:0",
+                                            workdir=workdir, environment=environment)
         return code, out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out)
 
     def _prepare(self) -> None:
@@ -326,6 +334,40 @@ class DockerRunner:
                 "privileges: chown cwd to your user, use an image with util-linux, or set "
                 "command_line_docker_enable_sudo: true if root in the container is intended")
         self._install_packages()
+        self._check_venv()
+        if d.auto_install_deps:
+            self._install_dependencies()
+
+    def _check_venv(self) -> None:
+        env = (self.container.attrs.get("Config") or {}).get("Env") or []
+        self.path = next((e[5:] for e in env if e.startswith("PATH=")), DEFAULT_PATH)
+        if self.venv and self._root(f"test -d {shlex.quote(self.venv)}/bin")[0] != 0:
+            raise SandboxError(f"command_execution_venv_path: {self.venv} is not a "
+                               "virtualenv in the container (it has no bin/): in docker mode "
+                               "the path is the container's (create it there, e.g. in the "
+                               "image, or in cwd, which is mounted at the same path)")
+
+    def _install_dependencies(self) -> None:
+        """Install what the workspace's dependency files name. A failure does not stop the
+        container (as in MassGen): the model is told, and can fix the file and retry."""
+        cwd = self.settings.cwd
+        steps = install_steps(cwd)
+        if not steps:
+            self.notices.append("auto_install_deps: no dependency file in cwd")
+            return
+        marker = "/tmp/.agentplug-deps-started"
+        self._root(f"touch {marker}")
+        for step in steps:
+            code, out = self._root(step.command, workdir=cwd, environment=PIP_ENV)
+            if code == 0:
+                self.notices.append(f"auto_install_deps: installed {step.source} "
+                                    f"({step.command})")
+            else:
+                self.notices.append(f"auto_install_deps: {step.command} for {step.source} "
+                                    f"failed (exit {code}): {out[-800:].strip()}")
+        if self.user != "0:0":  # what the installers wrote in cwd belongs to cwd's owner
+            self._root(f"find {shlex.quote(cwd)} -xdev -newer {marker} -user 0 "
+                       f"-exec chown -h {self.user} {{}} +")
 
     def _install_packages(self) -> None:
         steps = {"system": "apt-get update -q && DEBIAN_FRONTEND=noninteractive "
@@ -335,7 +377,8 @@ class DockerRunner:
             names = self.docker.packages.get(kind)
             if not names:
                 continue
-            code, out = self._root(steps[kind].format(" ".join(shlex.quote(n) for n in names)))
+            code, out = self._root(steps[kind].format(" ".join(shlex.quote(n) for n in names)),
+                                   environment=PIP_ENV)
             if code != 0:
                 raise SandboxError(f"command_line_docker_packages: installing the {kind} "
                                    f"packages {names} failed (exit {code}): {out[-800:]}")
@@ -407,6 +450,8 @@ class DockerRunner:
     def _exec(self, command: str, work_dir: str, tag: str) -> DockerProcess:
         self._ensure()
         env = {RUN_TAG: tag, "HOME": CONTAINER_HOME}
+        if self.venv:
+            env.update(with_venv({"PATH": self.path}, self.venv))
         try:
             exec_id = self.client.api.exec_create(
                 self.container.id, [*self.wrap, self.shell, "-c", command], stdout=True,

@@ -4,7 +4,8 @@ Every command gets a new session (so a process group of its own) and a tag in it
 environment; killing it kills the group and then any process that still carries the tag,
 which catches children that called ``setsid`` to leave the group. The environment is this
 process's minus the provider API keys every registered backend declares (and, in case a
-plugin failed to load, any other ``*_API_KEY``).
+plugin failed to load, any other ``*_API_KEY``), with a virtualenv first on ``PATH``
+(``environment.with_venv``): the configured one, or a ``.venv`` in the command's directory.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import signal
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .process import RUN_TAG, Sink
+from .environment import detected_venv, with_venv
+from .process import RUN_TAG, SandboxError, Sink
 
 
 def provider_env_names() -> set[str]:
@@ -90,8 +92,11 @@ class LocalRunner:
     mode = "local"
 
     def __init__(self, cwd: str, *, env: Mapping[str, str] | None = None,
-                 drop_env: Iterable[str] | None = None) -> None:
+                 drop_env: Iterable[str] | None = None, venv_path: str | None = None,
+                 detect_venv: bool = True) -> None:
         self.cwd = cwd
+        self.venv_path, self.detect_venv = venv_path, detect_venv
+        self.notices: list[str] = []
         drop = set(provider_env_names() if drop_env is None else drop_env)
         source = os.environ if env is None else env
         drop |= {k for k in source if k.upper().endswith("_API_KEY")}
@@ -101,13 +106,23 @@ class LocalRunner:
 
     async def open(self) -> None:
         Path(self.cwd).mkdir(parents=True, exist_ok=True)
+        if self.venv_path and not (Path(self.venv_path) / "bin").is_dir():
+            raise SandboxError(f"command_execution_venv_path: {self.venv_path} is not a "
+                               "virtualenv (it has no bin/): create it (`python -m venv "
+                               f"{self.venv_path}`) or fix the path")
+
+    def venv_for(self, work_dir: str) -> str | None:
+        if self.venv_path:
+            return self.venv_path
+        return detected_venv(work_dir) if self.detect_venv else None
 
     async def close(self) -> None:
         return None
 
     async def start(self, command: str, work_dir: str, tag: str) -> LocalProcess:
         proc = await asyncio.create_subprocess_exec(
-            self.shell, "-c", command, cwd=work_dir, env={**self.env, RUN_TAG: tag},
+            self.shell, "-c", command, cwd=work_dir,
+            env={**with_venv(self.env, self.venv_for(work_dir)), RUN_TAG: tag},
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, start_new_session=True)
         return LocalProcess(proc, tag)

@@ -43,6 +43,7 @@ class Process(Protocol):
 
 class Runner(Protocol):
     mode: str
+    notices: list[str]  # what opening did that the model should hear (installs...)
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .environment import prefixed
 from .policy import CommandPolicy, CommandRefusedError
 from .process import Runner, SandboxError, run_to_end
 from .settings import MAX_TIMEOUT, CommandLineSettings
@@ -39,7 +40,10 @@ def make_runner(settings: CommandLineSettings) -> Runner:
         return DockerRunner(settings)
     from .local import LocalRunner
 
-    return LocalRunner(settings.cwd)
+    # MassGen's order: a prefix picks the environment itself, so no venv goes with it.
+    prefix = bool(settings.command_prefix)
+    return LocalRunner(settings.cwd, venv_path=None if prefix else settings.venv_path,
+                       detect_venv=not prefix)
 
 
 class CommandLine:
@@ -100,23 +104,33 @@ class CommandLine:
         seconds = self.settings.timeout if timeout is None else float(timeout)
         seconds = min(max(seconds, 0.1), MAX_TIMEOUT)
         try:
-            result = await run_to_end(self.runner, command, self.work_dir(work_dir), seconds,
+            result = await run_to_end(self.runner, self.prefixed(command),
+                                      self.work_dir(work_dir), seconds,
                                       self.settings.max_output_bytes)
         except SandboxError as exc:
             raise ToolFailure(str(exc)) from None
         if result.timed_out:
             raise ToolFailure(_timeout_text(result.as_dict()))
-        return result.as_dict()
+        out = result.as_dict()
+        if self.runner.notices:  # told once, with the first command after they happened
+            out["sandbox_setup"] = list(self.runner.notices)
+            self.runner.notices.clear()
+        return out
 
     async def start_background(self, command: str, work_dir: str | None = None
                                ) -> dict[str, Any]:
         self._check(command)
         await self.ready()
         try:
-            shell = await self.shells.start(command, self.work_dir(work_dir))
+            shell = await self.shells.start(self.prefixed(command), self.work_dir(work_dir))
         except (SandboxError, ShellError) as exc:
             raise ToolFailure(str(exc)) from None
         return shell.summary()
+
+    def prefixed(self, command: str) -> str:
+        """What runs: the policy checked ``command`` as the model wrote it (MassGen checks
+        before prefixing too), the configured wrapper goes in front."""
+        return prefixed(command, self.settings.command_prefix)
 
     def _check(self, command: str) -> None:
         try:

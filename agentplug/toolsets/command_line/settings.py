@@ -45,6 +45,7 @@ class DockerSettings:
     cpu_limit: float | None = None
     enable_sudo: bool = False
     packages: dict[str, list[str]] = field(default_factory=dict)  # python / npm / system
+    auto_install_deps: bool = False  # the workspace's requirement files, at container start
     env_vars: tuple[str, ...] = ()  # names, resolved from the server's environment
     env_file: str | None = None
     env_vars_from_file: tuple[str, ...] | None = None
@@ -64,6 +65,8 @@ class CommandLineSettings:
     max_output_bytes: int = DEFAULT_MAX_OUTPUT
     max_background: int = MAX_BACKGROUND
     docker: DockerSettings = field(default_factory=DockerSettings)
+    command_prefix: str | None = None  # put before every command ("uv run")
+    venv_path: str | None = None  # leads PATH; in docker mode a path in the container
 
     @classmethod
     def from_params(cls, params: BackendParams, agent_id: str = "agent",
@@ -74,6 +77,7 @@ class CommandLineSettings:
         cwd = _absolute(params.cwd or ".", base)
         creds = params.command_line_docker_credentials
         pre = params.command_line_docker_packages.preinstall
+        venv = params.command_execution_venv_path
         mounts = [(str(Path.home() / CREDENTIAL_MOUNTS[name]),
                    f"{CONTAINER_HOME}/{CREDENTIAL_MOUNTS[name]}") for name in creds.mount]
         mounts += [(_absolute(host, base), m.bind) for host, m in creds.additional_mounts.items()]
@@ -85,6 +89,7 @@ class CommandLineSettings:
             enable_sudo=params.command_line_docker_enable_sudo,
             packages={k: list(v) for k, v in
                       (("system", pre.system), ("python", pre.python), ("npm", pre.npm)) if v},
+            auto_install_deps=params.command_line_docker_packages.auto_install_deps,
             env_vars=tuple(creds.env_vars),
             env_file=_absolute(creds.env_file, base) if creds.env_file else None,
             env_vars_from_file=(tuple(creds.env_vars_from_file)
@@ -97,7 +102,9 @@ class CommandLineSettings:
             allowed_commands=tuple(params.command_line_allowed_commands or ()),
             blocked_commands=tuple(params.command_line_blocked_commands or ()),
             context_paths=tuple(_absolute(p, base) for p in params.command_line_context_paths),
-            docker=docker,
+            docker=docker, command_prefix=params.command_execution_prefix,
+            venv_path=(venv if venv is None or params.command_line_execution_mode == "docker"
+                       else _absolute(venv, base)),
         )
 
     # the server's command line ---------------------------------------------------------
@@ -111,6 +118,10 @@ class CommandLineSettings:
             args += ["--block", p]
         for p in self.context_paths:
             args += ["--context-path", p]
+        if self.command_prefix:
+            args.append(f"--command-prefix={self.command_prefix}")  # "=": it may start "-"
+        if self.venv_path:
+            args.append(f"--venv-path={self.venv_path}")
         if self.mode == "docker":
             args += ["--docker", json.dumps(asdict(self.docker), separators=(",", ":"))]
         return args
@@ -132,7 +143,10 @@ class CommandLineSettings:
                    allowed_commands=tuple(ns.allow), blocked_commands=tuple(ns.block),
                    context_paths=tuple(_absolute(p, Path.cwd()) for p in ns.context_path),
                    timeout=ns.timeout, max_output_bytes=ns.max_output_bytes,
-                   max_background=ns.max_background, docker=docker)
+                   max_background=ns.max_background, docker=docker,
+                   command_prefix=ns.command_prefix,
+                   venv_path=(ns.venv_path if ns.venv_path is None or ns.mode == "docker"
+                              else _absolute(ns.venv_path, Path.cwd())))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -156,6 +170,11 @@ def parser() -> argparse.ArgumentParser:
                    help="bytes of stdout and of stderr kept per command (head and tail)")
     p.add_argument("--max-background", type=int, default=MAX_BACKGROUND,
                    help="background shells that may run at once")
+    p.add_argument("--command-prefix", metavar="WORDS",
+                   help='put before every command, e.g. "uv run" (command_execution_prefix)')
+    p.add_argument("--venv-path", metavar="DIR",
+                   help="a virtualenv whose bin/ leads PATH (docker mode: a container path); "
+                        "unset, a .venv in the command's directory is used in local mode")
     p.add_argument("--docker-image", help=f"docker mode's image (default {DEFAULT_IMAGE})")
     p.add_argument("--docker", help=argparse.SUPPRESS)  # the full docker settings, as JSON
     return p
