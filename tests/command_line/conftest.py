@@ -11,6 +11,9 @@ import time
 
 import pytest
 
+from agentplug.toolsets.command_line.server import CommandLine
+from agentplug.toolsets.command_line.settings import CommandLineSettings
+
 from cl_support import ENGINE, IMAGE, containers, descendants, docker, tagged_processes
 
 _engine: dict[str, str] = {}
@@ -66,6 +69,22 @@ def docker_host():
 def docker_env(docker_host, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", docker_host)
     return docker_host
+
+
+@pytest.fixture
+async def opened():
+    """Opens a CommandLine for the settings given; each is closed after the test, also one
+    whose open failed."""
+    made: list[CommandLine] = []
+
+    async def open_(settings: CommandLineSettings) -> CommandLine:
+        cl = CommandLine(settings)
+        made.append(cl)
+        await cl.open()
+        return cl
+    yield open_
+    for cl in made:
+        await cl.close()
 
 
 @pytest.fixture

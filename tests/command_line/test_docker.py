@@ -27,20 +27,13 @@ pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
-async def sandbox(docker_env, user_dir):
-    made: list[CommandLine] = []
-
+def sandbox(docker_env, user_dir, opened):
     async def make(cwd=None, context_paths=(), **docker_settings) -> CommandLine:
-        settings = CommandLineSettings(cwd=str(cwd or user_dir), mode="docker",
-                                       context_paths=tuple(str(p) for p in context_paths),
-                                       docker=DockerSettings(**docker_settings))
-        cl = CommandLine(settings)
-        await cl.open()
-        made.append(cl)
-        return cl
-    yield make
-    for cl in made:
-        await cl.close()
+        return await opened(CommandLineSettings(
+            cwd=str(cwd or user_dir), mode="docker",
+            context_paths=tuple(str(p) for p in context_paths),
+            docker=DockerSettings(**docker_settings)))
+    return make
 
 
 async def run(cl: CommandLine, command: str, **kw) -> dict:

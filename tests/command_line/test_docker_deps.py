@@ -63,19 +63,12 @@ def test_dependency_files_are_found_in_massgens_order(tmp_path):
 
 
 @pytest.fixture
-async def boxes(docker_env):
-    made: list[CommandLine] = []
-
+def boxes(docker_env, opened):
     async def make(cwd: Path, **settings) -> CommandLine:
         docker = DockerSettings(**settings.pop("docker", {}))
-        cl = CommandLine(CommandLineSettings(cwd=str(cwd), mode="docker", docker=docker,
-                                             **settings))
-        made.append(cl)
-        await cl.open()
-        return cl
-    yield make
-    for cl in made:
-        await cl.close()
+        return await opened(CommandLineSettings(cwd=str(cwd), mode="docker", docker=docker,
+                                                **settings))
+    return make
 
 
 def lend_pip(tmp_path: Path) -> dict:

@@ -36,17 +36,10 @@ def make_venv(path: Path) -> Path:
 
 
 @pytest.fixture
-async def tools(tmp_path):
-    made: list[CommandLine] = []
-
+def tools(tmp_path, opened):
     async def make(**settings) -> CommandLine:
-        cl = CommandLine(CommandLineSettings(cwd=str(tmp_path / "work"), **settings))
-        await cl.open()
-        made.append(cl)
-        return cl
-    yield make
-    for cl in made:
-        await cl.close()
+        return await opened(CommandLineSettings(cwd=str(tmp_path / "work"), **settings))
+    return make
 
 
 async def test_every_command_runs_under_the_prefix(tools, tmp_path):

@@ -27,17 +27,10 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture
-async def tools(tmp_path):
-    made: list[CommandLine] = []
-
+def tools(tmp_path, opened):
     async def make(**settings) -> CommandLine:
-        cl = CommandLine(CommandLineSettings(cwd=str(tmp_path), **settings))
-        await cl.open()
-        made.append(cl)
-        return cl
-    yield make
-    for cl in made:
-        await cl.close()
+        return await opened(CommandLineSettings(cwd=str(tmp_path), **settings))
+    return make
 
 
 async def test_python_and_shell_commands_return_their_real_output(tools, tmp_path):
