@@ -50,6 +50,36 @@ Secret = SecretStr | None
 registers it for redaction)."""
 
 
+def hide_secrets(value: Any) -> Any:
+    """A free-form config (AG2's ``llm_config``, a backend config held as a dict) with each
+    string under a credential-looking key, at any depth, as a ``SecretStr``, registered for
+    redaction: hidden in reprs, dumps and validation errors until ``reveal_secrets``."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if looks_secret(k) and isinstance(v, str):
+                register(v)
+                out[k] = SecretStr(v)
+            else:
+                out[k] = hide_secrets(v)
+        return out
+    if isinstance(value, list):
+        return [hide_secrets(v) for v in value]
+    return value
+
+
+def reveal_secrets(value: Any) -> Any:
+    """``hide_secrets`` undone: for the validator or library the config is handed to, at the
+    last moment."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: reveal_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal_secrets(v) for v in value]
+    return value
+
+
 SecurityLevel = Literal["strict", "moderate", "permissive"]
 # MassGen's guides also write these; MassGen reads any unknown level as strict.
 SECURITY_LEVEL_ALIASES = {"high": "strict", "medium": "moderate", "low": "permissive"}

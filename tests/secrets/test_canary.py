@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from agentplug import ConfigError, ErrorEvent, create_agent, parse_config
+from agentplug.core.events import event_to_json
 from agentplug.core.redact import PIECE
 from agentplug.testing import ChatCompletionsSimulator, Fault, Reply
 
@@ -237,3 +238,86 @@ def test_an_unset_variables_placeholder_is_not_taken_for_a_secret(monkeypatch) -
         parse_config("agent:\n  backend: {type: openai, model: m, "
                      "api_key: '${AGENTPLUG_TEST_UNSET_API_KEY}'}\n")
     assert redact("set AGENTPLUG_TEST_UNSET_API_KEY") == "set AGENTPLUG_TEST_UNSET_API_KEY"
+
+
+# AG2: its own client's `llm_config` (config_list), MassGen's flat form (mapped onto an
+# agentplug backend) and a group chat's; the key is handed over in the clear only when AG2 or
+# the agentplug backend is built.
+AG2_FORMS = {
+    "config_list": "llm_config: {{config_list: [{{model: sim-model, api_key: {key}, "
+                   "base_url: '{url}'}}]}}",
+    "flat": "llm_config: {{api_type: chatcompletion, model: sim-model, api_key: {key}, "
+            "base_url: '{url}', max_retries: 0}}",
+    "group": "group_config:\n      llm_config: {{api_type: chatcompletion, model: sim-model, "
+             "api_key: {key}, base_url: '{url}', max_retries: 0}}\n"
+             "      agents: [{{name: Coder}}]\n      pattern: {{type: round_robin}}\n"
+             "      max_rounds: 2",
+}
+
+
+def ag2_config(form: str, url: str, key: str = CANARY) -> str:
+    return ("agent:\n  id: canary\n  backend:\n    type: ag2\n    "
+            + AG2_FORMS[form].format(key=key, url=url) + "\n")
+
+
+@pytest.mark.parametrize("form", AG2_FORMS)
+def test_ag2_keys_hidden_in_reprs_and_dumps(form: str) -> None:
+    from agentplug.core.params import reveal_secrets
+
+    cfg = parse_config(ag2_config(form, "http://127.0.0.1:9/v1"))
+    params = cfg.agent().backend
+    assert_clean(repr(cfg), repr(params), str(params), params.model_dump_json(),
+                 json.dumps(params.model_dump(), default=str))
+    # Intact for the moment it is handed on.
+    assert CANARY in json.dumps(reveal_secrets(params.model_dump()), default=str)
+
+
+def test_ag2_config_errors_hold_no_key(tmp_path: Path) -> None:
+    bad = {  # a misspelt key beside the key; both llm and llm_config given
+        "misspelt": ag2_config("flat", "http://127.0.0.1:9/v1").replace(
+            "max_retries: 0", f"tempreature: {CANARY}"),
+        "both": ag2_config("config_list", "http://127.0.0.1:9/v1")
+        + f"    llm: {{type: chatcompletion, model: m, api_key: {CANARY}}}\n",
+    }
+    for name, text in bad.items():
+        with pytest.raises(ConfigError) as info:
+            parse_config(text)
+        assert_clean(str(info.value), repr(info.value))
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        proc = cli(["check", str(path)], tmp_path)
+        assert proc.returncode == 1 and "agent.backend" in proc.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text(ag2_config("config_list", "http://127.0.0.1:9/v1"))
+    assert cli(["check", str(good)], tmp_path).returncode == 0
+
+
+@pytest.mark.timeout(300)  # AG2 imports every installed cloud SDK: slow on a loaded machine
+@pytest.mark.parametrize("form", AG2_FORMS)
+async def test_ag2_401_events_and_exceptions_hold_no_key(sim: Any, form: str,
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent = create_agent(parse_config(ag2_config(form, sim.base_url)).agent())
+    async with agent:
+        events = [e async for e in agent.stream("hi")]
+    assert sim.requests and CANARY in sim.requests[-1].header("authorization")  # it was sent
+    error = events[-1]
+    assert isinstance(error, ErrorEvent) and "401" in error.message + str(error.status)
+    exc = agent.last_error
+    assert exc is not None
+    assert_clean(*(event_to_json(e) for e in events), repr(events),
+                 str(exc), repr(exc), "".join(traceback.format_exception(exc)),
+                 repr(agent.backend.params),
+                 "\n".join(r.getMessage() for r in caplog.records))
+
+
+@pytest.mark.timeout(300)
+def test_ag2_run_json_with_a_401(tmp_path: Path, sim: Any) -> None:
+    path = tmp_path / "ag2.yaml"
+    path.write_text(ag2_config("config_list", sim.base_url))
+    proc = cli(["run", "-c", str(path), "--json", "hi"], tmp_path, timeout=280)
+    assert proc.returncode == 1
+    assert CANARY in sim.requests[-1].header("authorization")
+    error = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert error["type"] == "error" and "401" in json.dumps(error)

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.params import BackendParams
+from agentplug.core.params import BackendParams, hide_secrets, reveal_secrets
 from agentplug.core.registry import BackendSpec, FlagSupport
 
 from .executor_params import EXECUTOR_ALIASES, EXECUTORS, CodeExecutionConfig
@@ -81,17 +81,19 @@ class AG2Params(BackendParams):
             raise ValueError(f"agent_config.name {name!r} must be a name without spaces")
         return value
 
+    # Both hold keys (api_key, ...) until the moment they are handed on (``reveal_secrets``):
+    # hidden in reprs, dumps and errors.
     @field_validator("llm")
     @classmethod
     def _llm(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _checked_llm(value)
+        return hide_secrets(_checked_llm(reveal_secrets(value)))
 
     @field_validator("llm_config")
     @classmethod
     def _flat_llm_config(cls, value: Any) -> Any:
-        if _is_flat(value):
-            backend_config(value)  # MassGen's {api_type, model}: checked against the backend
-        return value
+        if _is_flat(value):  # MassGen's {api_type, model}: checked against the backend
+            backend_config(reveal_secrets(value))
+        return hide_secrets(value)
 
     @model_validator(mode="after")
     def _one_shape(self) -> AG2Params:
@@ -105,7 +107,8 @@ class AG2Params(BackendParams):
             # MassGen's flat {api_type, model}: an agentplug backend drives the agent, as in a
             # group_config (AG2's own client stays the `config_list` form's).
             assert isinstance(self.llm_config, dict)
-            self.llm, self.llm_config = backend_config(self.llm_config), None
+            self.llm = hide_secrets(backend_config(reveal_secrets(self.llm_config)))
+            self.llm_config = None
             return self
         if (self.llm is None) == (self.llm_config is None):
             raise ValueError("an ag2 backend needs exactly one of `llm:` (an agentplug backend, "

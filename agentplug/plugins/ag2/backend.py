@@ -15,12 +15,15 @@ from typing import Any
 
 from agentplug.core.agent import Agent
 from agentplug.core.backend import BaseBackend
+from agentplug.core.errors import AgentplugError, BackendError, ProviderError, RateLimitError
 from agentplug.core.pricing import PriceRef, price_ref
 from agentplug.core.events import Done, Event, Notice, TextDelta, UsageEvent
 from agentplug.core.messages import AssistantMessage, Message, SystemMessage, TextPart, UserMessage
+from agentplug.core.params import reveal_secrets
 from agentplug.core.requirements import require
 from agentplug.core.tools import RunnerToolset, ToolDef, ToolRunner, Toolset
 from agentplug.core.usage import Usage
+from agentplug.sdk.errors import map_error
 from . import AG2Params
 
 _END = object()
@@ -61,7 +64,7 @@ class AG2Backend(BaseBackend):
         from agentplug.build import create_agent
 
         p = self.params
-        llm = dict(p.llm or {})
+        llm = reveal_secrets(p.llm or {})
         if p.mcp_servers and "mcp_servers" not in llm:
             llm["mcp_servers"] = [s.model_dump() for s in p.mcp_servers]
         return create_agent(llm, id=f"{p.agent_config.get('name', 'assistant')}_model")
@@ -74,7 +77,7 @@ class AG2Backend(BaseBackend):
 
         p = self.params
         sink = threadsafe_sink(loop, self._emit)
-        agent = build_agent(p.agent_config, p.llm_config)
+        agent = build_agent(p.agent_config, reveal_secrets(p.llm_config))
         if self.model is not None:
             self._driver = drive_with(agent, self.model, on_event=self._emit, loop=loop)
         else:
@@ -182,6 +185,10 @@ class AG2Backend(BaseBackend):
                     usage = usage + event.usage
                 yield event
             final = await runner
+        except AgentplugError:
+            raise
+        except Exception as exc:  # from AG2's own model client (llm_config): its SDK's error
+            raise _model_client_error(exc) from None
         finally:
             self._queue = None
             if not runner.done():
@@ -216,6 +223,16 @@ class AG2Backend(BaseBackend):
         if client is not None:
             client.clear_usage_summary()
         return total
+
+
+def _model_client_error(exc: Exception) -> BackendError:
+    """An exception from AG2's own model client as an agentplug error, redacted and not
+    chained: the SDK's text quotes the provider's error body, which may echo the key."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        cls = RateLimitError if status == 429 else ProviderError
+        return cls(f"{type(exc).__name__}: {exc}", status=status)
+    return map_error(exc, "AG2's model client")
 
 
 def create_backend(params: AG2Params, spec: Any) -> BaseBackend:

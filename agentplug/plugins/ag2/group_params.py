@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from agentplug.core.params import StrictModel
+from agentplug.core.params import StrictModel, hide_secrets, reveal_secrets
 
 from .executor_params import CodeExecutionConfig
 from .llm_config import backend_config
@@ -64,7 +64,8 @@ def _checked_llm(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class _Speaker(StrictModel):
-    """Whatever can speak: its model is ``llm:`` (agentplug) or ``llm_config:`` (AG2's)."""
+    """Whatever can speak: its model is ``llm:`` (agentplug) or ``llm_config:`` (AG2's).
+    Their keys stay hidden (``hide_secrets``) until ``backend()`` hands the config on."""
 
     llm_config: dict[str, Any] | None = None
     llm: dict[str, Any] | None = None
@@ -72,12 +73,12 @@ class _Speaker(StrictModel):
     @field_validator("llm_config")
     @classmethod
     def _check_llm_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _checked_llm_config(value)
+        return hide_secrets(_checked_llm_config(reveal_secrets(value)))
 
     @field_validator("llm")
     @classmethod
     def _check_llm(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _checked_llm(value)
+        return hide_secrets(_checked_llm(reveal_secrets(value)))
 
     @model_validator(mode="after")
     def _not_both(self) -> _Speaker:
@@ -89,9 +90,9 @@ class _Speaker(StrictModel):
     def backend(self, default: _Speaker | None = None) -> dict[str, Any] | None:
         """The agentplug backend config for this speaker (its own, else the default)."""
         if self.llm is not None:
-            return dict(self.llm)
+            return reveal_secrets(self.llm)
         if self.llm_config is not None:
-            return backend_config(self.llm_config)
+            return backend_config(reveal_secrets(self.llm_config))
         return default.backend() if default is not None else None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.params import BackendParams
+from agentplug.core.params import BackendParams, hide_secrets, reveal_secrets
 from agentplug.core.registry import BackendSpec, FlagSupport
 
 NA = FlagSupport("n/a", "give the ag2 agent tools, or the model under llm: its own flags")
@@ -38,6 +38,8 @@ class AG2AgentParams(BackendParams):
     def _llm(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return None
+        # Its keys stay hidden until the backend hands the config on (``reveal_secrets``).
+        value = reveal_secrets(value)
         from agentplug.core.config import params_from_dict
         from agentplug.core.errors import AgentplugError
         from agentplug.core.host import default_host
@@ -51,7 +53,7 @@ class AG2AgentParams(BackendParams):
             raise ValueError(f"llm: the {spec.type!r} backend runs its own agent loop; an "
                              "ag2 agent needs a model backend (chatcompletion, openai, claude, "
                              "gemini...)")
-        return value
+        return hide_secrets(value)
 
     @model_validator(mode="after")
     def _a_model(self) -> AG2AgentParams:

@@ -14,6 +14,7 @@ from ...core.backend import BaseBackend
 from ...core.errors import UsageError
 from ...core.events import Done, Event, UsageEvent
 from ...core.messages import Message, SystemMessage, UserMessage
+from ...core.params import reveal_secrets
 from ...core.requirements import require
 from ...core.tools import RunnerToolset, ToolDef, ToolRunner
 from ...core.usage import Usage
@@ -43,7 +44,8 @@ class AG2AgentBackend(BaseBackend):
         self._opened = True
         try:
             if self.params.llm is not None:
-                self.model = AgentplugModel(self.params.llm, on_event=self._priced)
+                self.model = AgentplugModel(reveal_secrets(self.params.llm),
+                                            on_event=self._priced)
                 await self.model.open()
             if self.params.mcp_servers:
                 # The MCP SDK's first import is slow: off the loop.
