@@ -178,7 +178,11 @@ class _Turn:
 
     def start_call(self) -> None:
         self.building: dict[int, Block] = {}
-        self.partial_json: dict[int, str] = {}
+        # Streamed pieces per block, joined when the block stops (not a string rebuilt per
+        # delta, whose cost grows with the answer).
+        self.texts: dict[int, list[str]] = {}
+        self.thoughts: dict[int, list[str]] = {}
+        self.partial_json: dict[int, list[str]] = {}
         self.start_usage: Any = None
         self.delta_usage: Any = None
         self.stopped = False
@@ -222,12 +226,12 @@ class _Turn:
 
     def _text(self, index: Any, block: Block, delta: Any) -> list[Event]:
         text = delta.get("text") or ""
-        block["text"] = block.get("text", "") + text
+        _piece(self.texts, index, text)
         return [TextDelta(text)] if text else []
 
     def _thinking(self, index: Any, block: Block, delta: Any) -> list[Event]:
         thinking = delta.get("thinking") or ""
-        block["thinking"] = block.get("thinking", "") + thinking
+        _piece(self.thoughts, index, thinking)
         return [ReasoningDelta(thinking)] if thinking else []
 
     def _signature(self, index: Any, block: Block, delta: Any) -> list[Event]:
@@ -235,8 +239,7 @@ class _Turn:
         return []
 
     def _input_json(self, index: Any, block: Block, delta: Any) -> list[Event]:
-        self.partial_json[index] = (self.partial_json.get(index, "")
-                                    + (delta.get("partial_json") or ""))
+        _piece(self.partial_json, index, delta.get("partial_json") or "")
         return []
 
     def _citation(self, index: Any, block: Block, delta: Any) -> list[Event]:
@@ -249,8 +252,12 @@ class _Turn:
         block = self.building.pop(index, None)
         if block is None:
             return []
-        if index in self.partial_json:
-            raw = self.partial_json.pop(index)
+        if (texts := self.texts.pop(index, None)) is not None:
+            block["text"] = block.get("text", "") + "".join(texts)
+        if (thoughts := self.thoughts.pop(index, None)) is not None:
+            block["thinking"] = block.get("thinking", "") + "".join(thoughts)
+        if (pieces := self.partial_json.pop(index, None)) is not None:
+            raw = "".join(pieces)
             block["input"] = parse_arguments(raw) if raw else block.get("input") or {}
         self.blocks.append(block)
         kind = block.get("type")
@@ -307,6 +314,13 @@ class _Turn:
             stop = "tool_calls"
         events.append(Done(message, stop, self.usage))
         return events
+
+
+def _piece(pieces: dict[int, list[str]], index: int, piece: str) -> None:
+    if (known := pieces.get(index)) is None:
+        pieces[index] = [piece]
+    else:
+        known.append(piece)
 
 
 # Stream event and delta types the turn reads; any other is skipped, as on the SDK path.
