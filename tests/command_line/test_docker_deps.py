@@ -1,17 +1,16 @@
 """Docker mode's MassGen environment keys on the private engine: ``auto_install_deps``
 installs what the workspace's requirements.txt names when the container starts (the image has
 no network and no pip: pip comes from this Python's own bundled wheel, mounted in, and the
-requirement is a local wheel), a failed install is told to the model and the container stays
-usable, and ``command_execution_venv_path`` names a virtualenv inside the container."""
+requirement is a local wheel) and a pyproject.toml editable (an in-tree build backend, files it
+writes in cwd given to cwd's owner); a failed install is told to the model and the container
+stays usable; ``command_execution_venv_path`` names a virtualenv inside the container."""
 
 from __future__ import annotations
 
-import base64
 import glob
-import hashlib
+import inspect
 import os
 import sysconfig
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,22 +32,64 @@ def pip_wheel() -> str:
     return found[0]
 
 
-def write_wheel(directory: Path) -> Path:
-    """A real, minimal wheel: one module with VALUE = 42."""
-    dist = f"{PROBE}-1.0.dist-info"
-    files = {f"{PROBE}/__init__.py": "VALUE = 42\n",
-             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {PROBE}\nVersion: 1.0\n",
+def make_wheel(directory, project, files):
+    """A real, minimal wheel of ``project`` 1.0 holding ``files``; its name. Standard library
+    only: it is also the in-tree build backend's (``TREE_BACKEND``), run by pip in the
+    container."""
+    import base64
+    import hashlib
+    import os
+    import zipfile
+
+    dist = f"{project}-1.0.dist-info"
+    files = {**files, f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {project}\n"
+                                          "Version: 1.0\n",
              f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
                               "Tag: py3-none-any\n"}
     record = []
-    path = directory / f"{PROBE}-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as whl:
-        for name, text in files.items():
-            whl.writestr(name, text)
+    name = f"{project}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(directory, name), "w") as whl:
+        for path, text in files.items():
+            whl.writestr(path, text)
             digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest())
-            record.append(f"{name},sha256={digest.rstrip(b'=').decode()},{len(text)}")
+            record.append(f"{path},sha256={digest.rstrip(b'=').decode()},{len(text)}")
         whl.writestr(f"{dist}/RECORD", "\n".join([*record, f"{dist}/RECORD,,"]) + "\n")
-    return path
+    return name
+
+
+def write_wheel(directory: Path) -> Path:
+    """A wheel with one module, VALUE = 42."""
+    return directory / make_wheel(str(directory), PROBE, {f"{PROBE}/__init__.py": "VALUE = 42\n"})
+
+
+# A PEP 517 backend that needs nothing from an index, and writes into the source tree as
+# setuptools' build/ does: the editable wheel points a .pth at the workspace.
+TREE_BACKEND = inspect.getsource(make_wheel) + """
+import os
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return []
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    os.makedirs("build", exist_ok=True)
+    with open("build/log.txt", "w") as log:
+        log.write("built")
+    return make_wheel(wheel_directory, "agentplug_tree", {"agentplug_tree.pth": os.getcwd()})
+
+
+build_wheel = build_editable
+"""
+TREE_PROJECT = """[build-system]
+requires = []
+build-backend = "tree_backend"
+backend-path = ["."]
+
+[project]
+name = "agentplug_tree"
+version = "1.0"
+"""
 
 
 def test_dependency_files_are_found_in_massgens_order(tmp_path):
@@ -101,6 +142,23 @@ async def test_auto_install_deps_installs_the_requirements_when_the_container_st
     # the ownership fix-up after the root installers touches only what they wrote: the
     # files this (root) test made before the container started keep their owner
     assert (user_dir / "requirements.txt").stat().st_uid == os.geteuid()
+
+
+@pytest.mark.docker
+async def test_a_pyproject_is_installed_editable_and_what_it_wrote_is_the_owners(
+        boxes, user_dir, tmp_path):
+    (user_dir / "pyproject.toml").write_text(TREE_PROJECT)
+    (user_dir / "tree_backend.py").write_text(TREE_BACKEND)
+    (user_dir / "agentplug_tree").mkdir()
+    (user_dir / "agentplug_tree" / "__init__.py").write_text("WHERE = __file__\n")
+    cl = await boxes(user_dir, docker={**lend_pip(tmp_path), "auto_install_deps": True})
+    result = await cl.execute("python3 -c 'import agentplug_tree; print(agentplug_tree.WHERE)'")
+    assert result["sandbox_setup"][0].startswith("auto_install_deps: installed pyproject.toml"), \
+        result["sandbox_setup"]
+    # editable: the module is imported from the workspace, so the agent's edits are live
+    assert result["stdout"] == f"{user_dir}/agentplug_tree/__init__.py\n"
+    # the root installer wrote build/ in cwd; it is given to cwd's owner
+    assert (user_dir / "build" / "log.txt").stat().st_uid == user_dir.stat().st_uid != 0
 
 
 @pytest.mark.docker
