@@ -42,10 +42,8 @@ wrong_types = st.fixed_dictionaries(
 huge = st.integers(1, 300_000).map(lambda n: {"city": "x" * n})
 many_keys = st.integers(1, 2_000).map(lambda n: {f"k{i}": i for i in range(n)})
 # The simulators build their streams with json.dumps, which stops near 1,000 levels: past
-# that the wire itself, not agentplug, would be under test. Gemini stays below 250 levels:
-# deeper arguments break google-genai's serialization of the next request (a finding, see
-# test_gemini_deep_arguments_are_a_tool_error below).
-MAX_WIRE_DEPTH = {"gemini": 200, "anthropic": 800}
+# that the wire itself, not agentplug, would be under test.
+MAX_WIRE_DEPTH = {"anthropic": 800}
 
 
 def objects(fmt_name: str) -> st.SearchStrategy[Any]:
@@ -129,14 +127,22 @@ def test_arguments_nested_too_deep_are_a_tool_error(depth: int) -> None:
     assert isinstance(events[-1], Done) and isinstance(follow_up[-1], Done)
 
 
-@pytest.mark.xfail(strict=True, reason="finding (issue 14): google-genai cannot serialize "
-                   "function-call args nested ~250 levels deep into the next request; the "
-                   "gemini backend should bound them (agentplug.core.tools.too_deep)")
-def test_gemini_deep_arguments_are_a_tool_error() -> None:
+@pytest.mark.parametrize("depth", [150, 300, 900])
+def test_gemini_deep_arguments_are_a_tool_error(depth: int) -> None:
+    """Gemini's arguments arrive as a JSON object, not text: nested too deep, they are
+    replaced before the call is kept (google-genai cannot serialize a few hundred levels back
+    into the next request), and the model gets an error result."""
     fmt = next(f for f in FORMATS if f.name == "gemini")
     h = Harness(fmt)
     try:
-        events, _ = h.run(_turn(h, {"city": nested(300)}))
+        CALLS.clear()
+        events, follow_up = h.run(_turn(h, {"city": nested(depth)}))
+        sent = h.sim.requests[1].body
     finally:
         h.close()
-    assert isinstance(events[-1], Done), events[-1]
+    (result,) = [e for e in events if isinstance(e, ToolResult)]
+    assert result.is_error and "invalid arguments" in result.output and not CALLS
+    assert isinstance(events[-1], Done) and isinstance(follow_up[-1], Done)
+    (call,) = [p["functionCall"] for c in sent["contents"] for p in c["parts"]
+               if "functionCall" in p]
+    assert "nested deeper than" in json.dumps(call["args"])

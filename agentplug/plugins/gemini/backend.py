@@ -34,7 +34,7 @@ from agentplug.core.messages import (
 )
 from agentplug.core.requirements import require
 from agentplug.core.structured import OutputSpec
-from agentplug.core.tools import ToolDef
+from agentplug.core.tools import ToolDef, checked_arguments
 from agentplug.core.usage import Usage
 from agentplug.formats import gemini as fmt
 from agentplug.formats.structured import gemini_config, gemini_function_calling
@@ -246,6 +246,11 @@ class _Turn:
         return events
 
     def _part(self, part: JSON) -> list[Event]:
+        if isinstance(fc := part.get("functionCall"), dict):
+            # Bounded before the part is kept (it is replayed as it came): google-genai
+            # cannot validate or serialize arguments nested a few hundred levels deep.
+            part = {**part, "functionCall": {**fc, "args": checked_arguments(fc.get("args")
+                                                                             or {})}}
         plain = part.keys() <= _PLAIN
         data = part if plain else stored_part(part)
         self._keep(data)
