@@ -84,10 +84,10 @@ def arguments_for(fmt_name: str) -> st.SearchStrategy[Any]:
     return objects(fmt_name) | malformed_json(fmt_name)
 
 
-async def _turn(h: Harness, args: Any) -> tuple[list[Any], Any]:
+async def _turn(h: Harness, args: Any, **backend: Any) -> tuple[list[Any], Any]:
     call = ToolCallSpec("lookup", arguments=args, id="call_fuzz_1", chunk_size=4096)
     h.script(Reply(tool_calls=[call]), Reply("done"))
-    async with h.agent(tools=[lookup]) as agent:
+    async with h.agent(tools=[lookup], **backend) as agent:
         events = await one_turn(agent, "weather?")
         follow_up = await one_turn(agent, "thanks")
     return events, follow_up
@@ -127,8 +127,9 @@ def test_arguments_nested_too_deep_are_a_tool_error(depth: int) -> None:
     assert isinstance(events[-1], Done) and isinstance(follow_up[-1], Done)
 
 
+@pytest.mark.parametrize("fast_stream", [True, False], ids=["fast path", "SDK path"])
 @pytest.mark.parametrize("depth", [150, 300, 900])
-def test_gemini_deep_arguments_are_a_tool_error(depth: int) -> None:
+def test_gemini_deep_arguments_are_a_tool_error(depth: int, fast_stream: bool) -> None:
     """Gemini's arguments arrive as a JSON object, not text: nested too deep, they are
     replaced before the call is kept (google-genai cannot serialize a few hundred levels back
     into the next request), and the model gets an error result."""
@@ -136,7 +137,7 @@ def test_gemini_deep_arguments_are_a_tool_error(depth: int) -> None:
     h = Harness(fmt)
     try:
         CALLS.clear()
-        events, follow_up = h.run(_turn(h, {"city": nested(depth)}))
+        events, follow_up = h.run(_turn(h, {"city": nested(depth)}, fast_stream=fast_stream))
         sent = h.sim.requests[1].body
     finally:
         h.close()

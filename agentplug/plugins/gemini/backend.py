@@ -174,7 +174,13 @@ class GeminiBackend(SDKBackend):
 
 
 def wire_dict(chunk: Any) -> JSON:
-    """An SDK chunk as the wire's JSON (camelCase, unset fields left out)."""
+    """An SDK chunk as the wire's JSON (camelCase, unset fields left out). Function-call
+    arguments nested too deep are bounded first, as the turn bounds them on the fast path:
+    pydantic refuses to dump a few hundred levels."""
+    for candidate in chunk.candidates or ():
+        for part in (candidate.content.parts if candidate.content else None) or ():
+            if part.function_call is not None:
+                part.function_call.args = checked_arguments(part.function_call.args or {})
     return chunk.model_dump(mode="json", by_alias=True, exclude_none=True)  # type: ignore[no-any-return]
 
 
