@@ -45,7 +45,8 @@ _EXPORTS = {
     "OutputSpec": "agentplug.core.structured",
 }
 for _name in (
-    "TextDelta", "ReasoningDelta", "ToolCallRequested", "ToolResult", "BuiltinToolEvent",
+    "TextDelta", "ReasoningDelta", "ToolCallDelta", "ToolCallRequested", "ToolResult",
+    "BuiltinToolEvent",
     "PlannedToolCall", "UsageEvent", "Notice", "SpeakerEvent", "Done", "ErrorEvent", "Event",
     "Source", "StructuredOutput",
 ):

@@ -1,9 +1,9 @@
 """The one event family every backend streams.
 
-Backends yield ``TextDelta``, ``ReasoningDelta``, ``ToolCallRequested``, ``BuiltinToolEvent``
-and ``UsageEvent`` while a model call runs, then one ``Done`` for that call. The ``Agent``
-runs tool calls (emitting ``ToolResult``), loops, and ends a turn with its own ``Done``
-(carrying the whole turn's usage) or an ``ErrorEvent``.
+Backends yield ``TextDelta``, ``ReasoningDelta``, ``ToolCallDelta``, ``ToolCallRequested``,
+``BuiltinToolEvent`` and ``UsageEvent`` while a model call runs, then one ``Done`` for that
+call. The ``Agent`` runs tool calls (emitting ``ToolResult``), loops, and ends a turn with its
+own ``Done`` (carrying the whole turn's usage) or an ``ErrorEvent``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,19 @@ class TextDelta:
 class ReasoningDelta:
     text: str
     type: Literal["reasoning_delta"] = "reasoning_delta"
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """A piece of a function call's arguments (JSON text) as it streams, on the wires that
+    stream them (Chat Completions, Responses, Anthropic; Gemini sends arguments whole). The
+    pieces of one ``call_id`` joined are the arguments' JSON; the call itself still comes
+    whole as ``ToolCallRequested``."""
+
+    call_id: str
+    name: str
+    arguments: str
+    type: Literal["tool_call_delta"] = "tool_call_delta"
 
 
 @dataclass(slots=True)
@@ -150,7 +163,7 @@ class ErrorEvent:
 
 
 Event = (
-    TextDelta | ReasoningDelta | ToolCallRequested | ToolResult | BuiltinToolEvent
+    TextDelta | ReasoningDelta | ToolCallDelta | ToolCallRequested | ToolResult | BuiltinToolEvent
     | PlannedToolCall | UsageEvent | Notice | SpeakerEvent | StructuredOutput | Done | ErrorEvent
 )
 

@@ -29,7 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from .errors import BackendError, UsageError
-from .events import StructuredOutput, TextDelta
+from .events import StructuredOutput, TextDelta, ToolCallDelta
 from .requirements import require
 from .messages import (
     AssistantMessage, Message, TextPart, ToolCallPart, ToolResultMessage, UserMessage,
@@ -290,6 +290,7 @@ class OutputTurn:
         self.shaped = shaped or strategy == "native"
         self.schema_in_prompt = schema_in_prompt
         self._text: list[str] = []
+        self._call_id: str | None = None  # the output call whose arguments _text holds
         self._last_partial: Any = None
 
     @classmethod
@@ -320,14 +321,24 @@ class OutputTurn:
 
     def start_call(self) -> None:
         self._text.clear()
+        self._call_id = None
         self._last_partial = None
 
     def partial(self, event: object) -> StructuredOutput | None:
-        """A partial object when a text delta grew the answer's JSON (tool calls arrive whole,
-        so the tool strategy has only the final one)."""
-        if self.strategy == "tool" or not isinstance(event, TextDelta):
+        """A partial object when the answer's JSON grew: a text delta's, or with the tool
+        strategy a piece of the output tool's arguments (on the wires that stream them)."""
+        if self.strategy == "tool":
+            if not isinstance(event, ToolCallDelta) or event.name != self.output.tool_name:
+                return None
+            if event.call_id != self._call_id:  # a second output call: its own arguments
+                self._text.clear()
+                self._call_id = event.call_id
+            piece = event.arguments
+        elif isinstance(event, TextDelta):
+            piece = event.text
+        else:
             return None
-        self._text.append(event.text)
+        self._text.append(piece)
         value = self.output.partial("".join(self._text))
         if value is None or value == self._last_partial:
             return None

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from agentplug.core.errors import StreamError
 from agentplug.core.events import (
-    Done, Event, ReasoningDelta, TextDelta, ToolCallRequested, UsageEvent,
+    Done, Event, ReasoningDelta, TextDelta, ToolCallDelta, ToolCallRequested, UsageEvent,
 )
 from agentplug.core.messages import AssistantMessage, Message, ReasoningPart, TextPart, ToolCallPart
 from agentplug.core.structured import OutputSpec
@@ -130,12 +130,14 @@ class _Turn:
             self.text.append(content)
             yield TextDelta(content)
         for tc in delta.get("tool_calls") or ():
-            pending = self.calls.setdefault(tc.get("index"), _PendingCall())
+            index = tc.get("index")
+            pending = self.calls.setdefault(index, _PendingCall())
             pending.id = tc.get("id") or pending.id
             if (function := tc.get("function")) is not None:
                 pending.name += function.get("name") or ""
                 if arguments := function.get("arguments"):
                     pending.arguments.append(arguments)
+                    yield ToolCallDelta(pending.id or f"call_{index}", pending.name, arguments)
 
     def finish(self) -> Iterator[Event]:
         if self.finish_reason is None:

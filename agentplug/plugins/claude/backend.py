@@ -18,7 +18,7 @@ from agentplug.core.errors import (
 )
 from agentplug.core.events import (
     BuiltinToolEvent, Done, Event, ReasoningDelta, Source, StopReason, TextDelta,
-    ToolCallRequested, UsageEvent,
+    ToolCallDelta, ToolCallRequested, UsageEvent,
 )
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
@@ -239,7 +239,11 @@ class _Turn:
         return []
 
     def _input_json(self, index: Any, block: Block, delta: Any) -> list[Event]:
-        _piece(self.partial_json, index, delta.get("partial_json") or "")
+        piece = delta.get("partial_json") or ""
+        _piece(self.partial_json, index, piece)
+        # Server tools (a web search's query) stream input too: only function calls are told.
+        if piece and block.get("type") == "tool_use":
+            return [ToolCallDelta(block.get("id", ""), block.get("name", ""), piece)]
         return []
 
     def _citation(self, index: Any, block: Block, delta: Any) -> list[Event]:

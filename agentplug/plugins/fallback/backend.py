@@ -25,7 +25,7 @@ from agentplug.core.backend import BaseBackend
 from agentplug.core.errors import BackendError, ProviderTimeoutError
 from agentplug.core.events import (
     BuiltinToolEvent, Done, ErrorEvent, Event, Notice, ReasoningDelta, TextDelta,
-    ToolCallRequested, UsageEvent,
+    ToolCallDelta, ToolCallRequested, UsageEvent,
 )
 from agentplug.core.messages import Message
 from agentplug.core.pricing import PriceRef, price, price_ref
@@ -35,7 +35,7 @@ from agentplug.core.usage import Usage
 
 from . import FallbackParams
 
-_OUTPUT = (TextDelta, ReasoningDelta, ToolCallRequested, BuiltinToolEvent)
+_OUTPUT = (TextDelta, ReasoningDelta, ToolCallDelta, ToolCallRequested, BuiltinToolEvent)
 
 
 @dataclass(slots=True)

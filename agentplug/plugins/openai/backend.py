@@ -11,8 +11,8 @@ from typing import Any
 
 from agentplug.core.errors import StreamError
 from agentplug.core.events import (
-    BuiltinToolEvent, Done, Event, ReasoningDelta, Source, TextDelta, ToolCallRequested,
-    UsageEvent,
+    BuiltinToolEvent, Done, Event, ReasoningDelta, Source, TextDelta, ToolCallDelta,
+    ToolCallRequested, UsageEvent,
 )
 from agentplug.core.messages import (
     AssistantMessage, BuiltinToolPart, Message, Part, ReasoningPart, TextPart, ToolCallPart,
@@ -126,6 +126,8 @@ class _Turn:
         self.reasoning: dict[str, str] = {}  # streamed summary per reasoning item
         self.items: dict[int, Item] = {}
         self.calls: dict[str, ToolCallPart] = {}
+        # Function calls streaming their arguments: item id -> (call id, name), as added.
+        self.streaming: dict[str, tuple[str, str]] = {}
         self.last_search: str | None = None
         self.final: Item | None = None  # the response of response.completed / .incomplete
 
@@ -153,7 +155,16 @@ class _Turn:
         return []
 
     def _item_added(self, event: Any) -> list[Event]:
-        return _started(event.get("item") or {})
+        item = event.get("item") or {}
+        if item.get("type") == "function_call":
+            self.streaming[item.get("id") or ""] = (
+                item.get("call_id") or item.get("id") or f"call_{len(self.calls)}",
+                item.get("name", ""))
+        return _started(item)
+
+    def _arguments_delta(self, event: Any) -> list[Event]:
+        delta, known = event.get("delta"), self.streaming.get(event.get("item_id") or "")
+        return [ToolCallDelta(*known, delta)] if delta and known is not None else []
 
     def _output_item_done(self, event: Any) -> list[Event]:
         item = event.get("item") or {}
@@ -291,6 +302,7 @@ _EVENTS: dict[Any, Callable[[_Turn, Any], list[Event]]] = {
     "response.reasoning_summary_text.delta": _Turn._summary_delta,
     "response.reasoning_summary_part.added": _Turn._summary_part,
     "response.output_item.added": _Turn._item_added,
+    "response.function_call_arguments.delta": _Turn._arguments_delta,
     "response.web_search_call.searching": _in_progress("web_search"),
     "response.code_interpreter_call.interpreting": _in_progress("code_interpreter"),
     "response.image_generation_call.generating": _in_progress("image_generation"),
