@@ -36,6 +36,14 @@ class Wire:
     def agent(self, sim: Any, **kw: Any) -> Any:
         return create_agent({**self.config(sim.base_url), "max_retries": 0}, **kw)
 
+    def environ(self, monkeypatch: Any) -> Wire:
+        """This wire's keys set, and the endpoints a shell may export cleared; the wire."""
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+        for name in ("ANTHROPIC_BASE_URL", "GOOGLE_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        return self
+
 
 def _chat(body: dict[str, Any]) -> Any:
     fmt = body.get("response_format")

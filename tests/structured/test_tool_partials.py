@@ -10,7 +10,7 @@ import json
 import pytest
 
 from agentplug import StructuredOutput, ToolCallDelta, ToolCallRequested, create_agent
-from agentplug.testing import Reply, ToolCallSpec
+from agentplug.testing import ChatCompletionsSimulator, Reply, ToolCallSpec
 
 from structured_support import GOOD, WIRES, City
 
@@ -19,11 +19,7 @@ _STREAMING = [w for w in WIRES if w.name != "gemini"]  # Gemini sends arguments 
 
 @pytest.fixture(params=_STREAMING, ids=[w.name for w in _STREAMING])
 def wire(request, monkeypatch):
-    for name, value in request.param.env.items():
-        monkeypatch.setenv(name, value)
-    for name in ("ANTHROPIC_BASE_URL", "GOOGLE_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return request.param
+    return request.param.environ(monkeypatch)
 
 
 @pytest.fixture(params=[True, False], ids=["fast", "sdk"])
@@ -105,6 +101,22 @@ async def test_other_tools_deltas_make_no_partials(wire, sim):
     assert any(isinstance(e, ToolCallDelta) and e.name == "lookup" for e in before)
     assert not any(isinstance(e, StructuredOutput) for e in before)
     assert [e for e in events[first_result:] if isinstance(e, StructuredOutput)]
+
+
+@pytest.mark.parametrize("provider,model", [("groq", "llama-3.3-70b-versatile"),
+                                            ("poe", "GPT-4o")])
+async def test_presets_declaring_the_tool_strategy_stream_partials(provider, model):
+    """Groq's llama models and Poe answer through the output tool by default."""
+    call = ToolCallSpec("final_City", json.loads(GOOD), chunk_size=7)
+    with ChatCompletionsSimulator(Reply(tool_calls=[call]), models=(model,)) as sim:
+        agent = create_agent({"type": "chatcompletion", "provider": provider, "model": model,
+                              "base_url": sim.base_url, "api_key": "k", "max_retries": 0})
+        async with agent:
+            events = [e async for e in agent.stream("Describe Lyon.", output_type=City)]
+        assert "response_format" not in sim.requests[0].body
+    outputs = [e for e in events if isinstance(e, StructuredOutput)]
+    assert len(outputs) >= 4 and all(e.partial for e in outputs[:-1])
+    assert outputs[-2].value == json.loads(GOOD) and outputs[-1].value.name == "Lyon"
 
 
 def test_renderers_and_serialisation_take_the_event():
