@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import statistics
@@ -163,6 +164,52 @@ class Wire:
         return count
 
 
+    async def text_payload(self) -> bytes:
+        """One text chunk's ``data:`` payload, as this wire sends it."""
+        path, body = self._floor_request(9)
+        payloads = []
+        async with self.http.stream("POST", self.base_url + path, json=body,
+                                    headers={"authorization": "Bearer bench",
+                                             "x-goog-api-key": "bench"}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: ") and '"x"' in line:
+                    payloads.append(line[6:].encode())
+        return payloads[len(payloads) // 2]
+
+
+PARSERS: dict[str, Callable[[bytes], Any]] = {}
+
+
+def _parsers() -> dict[str, Callable[[bytes], Any]]:
+    """The JSON parsers a fast path could use (those installed), by name."""
+    if not PARSERS:
+        import jiter
+
+        PARSERS.update({"json.loads": json.loads, "jiter": jiter.from_json})
+        try:
+            import orjson
+
+            PARSERS["orjson"] = orjson.loads
+        except ImportError:
+            pass
+        try:
+            import msgspec
+
+            PARSERS["msgspec"] = msgspec.json.decode
+        except ImportError:
+            pass
+    return PARSERS
+
+
+def parse_cost(payload: bytes, number: int = 20000) -> dict[str, float]:
+    """Seconds per parse of ``payload``, best of 5, for each parser."""
+    import timeit
+
+    return {name: min(timeit.repeat(functools.partial(fn, payload), number=number,
+                                    repeat=5)) / number
+            for name, fn in _parsers().items()}
+
+
 async def cpu_of(fn: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     await fn()
@@ -190,15 +237,28 @@ async def per_chunk(wire: Wire, n: int, rounds: int) -> dict[str, float]:
     return {k: statistics.median(v) / n for k, v in samples.items()}
 
 
-async def many_agents(wire: Wire, agents: int, n: int) -> dict[str, tuple[float, float]]:
+async def many_agents(wire: Wire, agents: int, n: int) -> dict[str, tuple[float, float, int]]:
+    """(CPU, wall, streams that ended short of ``n`` text chunks) per reader."""
     fns = readers(wire, n)
     out = {}
     for name in ("raw SDK", "agentplug", "agentplug (SDK path)"):
-        async def load(fn: Callable[[], Awaitable[Any]] = fns[name]) -> None:
-            await asyncio.gather(*(fn() for _ in range(agents)))
+        counts: list[int] = []
 
-        out[name] = await cpu_of(load)
+        async def load(fn: Callable[[], Awaitable[Any]] = fns[name],
+                       counts: list[int] = counts) -> None:
+            counts.extend(await asyncio.gather(*(fn() for _ in range(agents))))
+
+        cpu, wall = await cpu_of(load)
+        out[name] = (cpu, wall, sum(c != n for c in counts))
     return out
+
+
+def _short(streams: int) -> str:
+    return f", {streams} streams cut short" if streams else ""
+
+
+def _ns(seconds: float) -> str:
+    return f"{seconds * 1e9:,.0f} ns"
 
 
 def _us(seconds: float) -> str:
@@ -222,16 +282,24 @@ async def main_async(urls: dict[str, str], wires: list[str], rounds: int, agents
             "rounds:\n\n" + table(("wire", "raw SDK", "floor: httpx2 + json.loads",
                                    "agentplug", "agentplug, `fast_stream: false`", "target"),
                                   rows))
+    parse_rows = []
+    for name in wires:
+        payload = await Wire(name, urls[name]).text_payload()
+        costs = parse_cost(payload)
+        parse_rows.append((name, f"{len(payload)} B", *(_ns(c) for c in costs.values())))
+    text += ("\n\nParsing one text chunk's `data:` payload (bytes in, Python objects out; best "
+             "of 5 × 20,000), the parsers installed:\n\n" + table(
+                 ("wire", "payload", *_parsers()), parse_rows))
     load_rows = []
     for name in load_wires:
         wire = Wire(name, urls[name])
         await wire.agentplug(10, True), await wire.agentplug(10, False), await wire.raw_sdk(10)
         load = await many_agents(wire, agents, 500)
-        (rc, rw) = load["raw SDK"]
-        cells = [name, f"{rc:.1f} s / {rw:.1f} s"]
+        (rc, rw, rs) = load["raw SDK"]
+        cells = [name, f"{rc:.1f} s / {rw:.1f} s" + _short(rs)]
         for key in ("agentplug", "agentplug (SDK path)"):
-            c, w = load[key]
-            cells.append(f"{c:.1f} s / {w:.1f} s (CPU {c / rc:.2f}×)")
+            c, w, short = load[key]
+            cells.append(f"{c:.1f} s / {w:.1f} s (CPU {c / rc:.2f}×)" + _short(short))
         load_rows.append((*cells, "CPU ≤ 0.3×"))
         print(load_rows[-1], flush=True)
     if load_rows:
@@ -249,8 +317,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--wires", default=",".join(WIRES))
-    parser.add_argument("--load-wires", default="chat_completions",
-                        help="wires for the many-agents load (comma-separated)")
+    parser.add_argument("--load-wires", default=",".join(WIRES),
+                        help="wires for the many-agents load (comma-separated; '' for none)")
     args = parser.parse_args()
     if args.serve:
         serve()
