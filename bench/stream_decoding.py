@@ -67,7 +67,9 @@ def serve() -> None:
 
 # the clients -------------------------------------------------------------------------------
 class Wire:
-    """One wire's four readers over the same simulator."""
+    """One wire's four readers over the same simulator. Closed with ``aclose``: a raw SDK
+    client left to the garbage collector stalls other streams on the loop (see
+    docs/performance.md, "Streams that stalled")."""
 
     def __init__(self, name: str, base_url: str) -> None:
         self.name, self.base_url = name, base_url
@@ -76,6 +78,12 @@ class Wire:
 
         self.http = httpx2.AsyncClient(timeout=TIMEOUT,
                                        limits=httpx2.Limits(max_connections=1000))
+
+    async def aclose(self) -> None:
+        from agentplug.sdk.clients import close_client
+
+        await close_client(self.sdk)
+        await self.http.aclose()
 
     def _sdk_client(self) -> Any:
         if self.name in ("chat_completions", "responses"):
@@ -268,46 +276,54 @@ def _us(seconds: float) -> str:
 async def main_async(urls: dict[str, str], wires: list[str], rounds: int, agents: int,
                      load_wires: list[str]) -> str:
     n = 2000
-    rows = []
-    for name in wires:
+    rows, parse_rows, load_rows = [], [], []
+    for name in dict.fromkeys([*wires, *load_wires]):
         wire = Wire(name, urls[name])
-        r = await per_chunk(wire, n, rounds)
-        raw = r["raw SDK"]
-        rows.append((name, _us(raw), f"{_us(r['floor'])} ({r['floor'] / raw:.2f}×)",
-                     f"{_us(r['agentplug'])} (**{r['agentplug'] / raw:.2f}×**)",
-                     f"{_us(r['agentplug (SDK path)'])} ({r['agentplug (SDK path)'] / raw:.2f}×)",
-                     "≤ 0.2×"))
-        print(rows[-1], flush=True)
-    text = (f"Client CPU per chunk, {n:,}-chunk text stream, median of {rounds} alternating "
-            "rounds:\n\n" + table(("wire", "raw SDK", "floor: httpx2 + json.loads",
-                                   "agentplug", "agentplug, `fast_stream: false`", "target"),
-                                  rows))
-    parse_rows = []
-    for name in wires:
-        payload = await Wire(name, urls[name]).text_payload()
-        costs = parse_cost(payload)
-        parse_rows.append((name, f"{len(payload)} B", *(_ns(c) for c in costs.values())))
-    text += ("\n\nParsing one text chunk's `data:` payload (bytes in, Python objects out; best "
-             "of 5 × 20,000), the parsers installed:\n\n" + table(
-                 ("wire", "payload", *_parsers()), parse_rows))
-    load_rows = []
-    for name in load_wires:
-        wire = Wire(name, urls[name])
-        await wire.agentplug(10, True), await wire.agentplug(10, False), await wire.raw_sdk(10)
-        load = await many_agents(wire, agents, 500)
-        (rc, rw, rs) = load["raw SDK"]
-        cells = [name, f"{rc:.1f} s / {rw:.1f} s" + _short(rs)]
-        for key in ("agentplug", "agentplug (SDK path)"):
-            c, w, short = load[key]
-            cells.append(f"{c:.1f} s / {w:.1f} s (CPU {c / rc:.2f}×)" + _short(short))
-        load_rows.append((*cells, "CPU ≤ 0.3×"))
-        print(load_rows[-1], flush=True)
+        try:
+            if name in wires:
+                rows.append(_per_chunk_row(name, await per_chunk(wire, n, rounds)))
+                print(rows[-1], flush=True)
+                costs = parse_cost(payload := await wire.text_payload())
+                parse_rows.append((name, f"{len(payload)} B", *(_ns(c) for c in costs.values())))
+            if name in load_wires:
+                await wire.agentplug(10, True), await wire.agentplug(10, False)
+                await wire.raw_sdk(10)
+                load_rows.append(_load_row(name, await many_agents(wire, agents, 500)))
+                print(load_rows[-1], flush=True)
+        finally:
+            await wire.aclose()
+    text = ""
+    if rows:
+        text = (f"Client CPU per chunk, {n:,}-chunk text stream, median of {rounds} alternating "
+                "rounds:\n\n" + table(("wire", "raw SDK", "floor: httpx2 + json.loads",
+                                       "agentplug", "agentplug, `fast_stream: false`",
+                                       "target"), rows))
+        text += ("\n\nParsing one text chunk's `data:` payload (bytes in, Python objects out; "
+                 "best of 5 × 20,000), the parsers installed:\n\n" + table(
+                     ("wire", "payload", *_parsers()), parse_rows))
     if load_rows:
         text += (f"\n\n{agents} agents streaming 500 chunks each at once on one event loop "
                  "(CPU / wall, one round):\n\n" + table(
                      ("wire", "raw SDK", "agentplug", "agentplug, `fast_stream: false`",
                       "target"), load_rows))
-    return text
+    return text.lstrip()
+
+
+def _per_chunk_row(name: str, r: dict[str, float]) -> tuple[str, ...]:
+    raw = r["raw SDK"]
+    return (name, _us(raw), f"{_us(r['floor'])} ({r['floor'] / raw:.2f}×)",
+            f"{_us(r['agentplug'])} (**{r['agentplug'] / raw:.2f}×**)",
+            f"{_us(r['agentplug (SDK path)'])} ({r['agentplug (SDK path)'] / raw:.2f}×)",
+            "≤ 0.2×")
+
+
+def _load_row(name: str, load: dict[str, tuple[float, float, int]]) -> tuple[str, ...]:
+    rc, rw, rs = load["raw SDK"]
+    cells = [name, f"{rc:.1f} s / {rw:.1f} s" + _short(rs)]
+    for key in ("agentplug", "agentplug (SDK path)"):
+        c, w, short = load[key]
+        cells.append(f"{c:.1f} s / {w:.1f} s (CPU {c / rc:.2f}×)" + _short(short))
+    return (*cells, "CPU ≤ 0.3×")
 
 
 def main() -> None:
@@ -316,7 +332,8 @@ def main() -> None:
     parser.add_argument("--write", help="also write the tables into this markdown file")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--wires", default=",".join(WIRES))
+    parser.add_argument("--wires", default=",".join(WIRES),
+                        help="wires for the per-chunk figures (comma-separated; '' for none)")
     parser.add_argument("--load-wires", default=",".join(WIRES),
                         help="wires for the many-agents load (comma-separated; '' for none)")
     args = parser.parse_args()
@@ -328,7 +345,8 @@ def main() -> None:
     assert proc.stdin is not None and proc.stdout is not None
     try:
         urls = json.loads(proc.stdout.readline())
-        text = asyncio.run(main_async(urls, args.wires.split(","), args.rounds, args.agents,
+        text = asyncio.run(main_async(urls, [w for w in args.wires.split(",") if w], args.rounds,
+                                      args.agents,
                                       [w for w in args.load_wires.split(",") if w]))
     finally:
         proc.stdin.close()
