@@ -165,12 +165,13 @@ class GeminiBackend(SDKBackend):
         return _Turn(self.name, url, images_dir=self.params.cwd)
 
     async def open_stream(self, client: Any, request: dict[str, Any]) -> Any:
-        chunks = await client.aio.models.generate_content_stream(**request)
+        stream = client.aio.models.generate_content_stream
         if self.fast_stream:
             from .wire import gemini_stream
 
-            return gemini_stream(chunks, wire_dict)
-        return sdk_dicts(contextlib.aclosing(chunks), wire_dict)
+            return gemini_stream(lambda config: stream(**{**request, "config": config}),
+                                 request["config"], wire_dict)
+        return sdk_dicts(contextlib.aclosing(await stream(**request)), wire_dict)
 
 
 def wire_dict(chunk: Any) -> JSON:
@@ -238,11 +239,6 @@ class _Turn:
         events: list[Event] = []
         for candidate in chunk.get("candidates") or ():
             if (reason := candidate.get("finishReason")) is not None:
-                if reason == "CONTINUATION" and candidate.get("continuationToken"):
-                    # The SDK path resumes it (a second request, the token sent back) and
-                    # never shows this finish; the fast path does not follow it.
-                    raise StreamError(f"the stream from {self.url} paused for continuation, "
-                                      "which only fast_stream: false follows")
                 self.finish_reason = str(reason)
             if (grounding := candidate.get("groundingMetadata")) is not None:
                 self.grounding = grounding

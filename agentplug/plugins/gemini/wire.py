@@ -8,7 +8,9 @@ gemini client is built on a ``Tap`` of its own, which sends through its own http
 call on the fast path arms the tap for its task (a context variable): the tap keeps that
 call's 200 response and hands the SDK an empty body, which the SDK reads as a stream of no
 chunks; the kept body is decoded here. Unarmed (the SDK path, every other request) the tap
-passes responses through untouched, so both paths share one transport and fail alike.
+passes responses through untouched, so both paths share one transport and fail alike. As the
+SDK sees no chunks, it never continues a stream; the fast path follows the SDK's automatic
+continuation itself, one armed call per hop (``continuation``).
 
 The SDK's own reading of the body is kept: lines end at CR, LF or CRLF and are UTF-8 with
 replacement; a blank line ends a chunk (its ``data: `` lines joined by LF); any other line is
@@ -23,13 +25,15 @@ from __future__ import annotations
 import json
 import os
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import aclosing, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import httpx2
 import jiter
+
+from .continuation import Continuation
 
 _DROPPED_HEADERS = (b"content-encoding", b"content-length", b"transfer-encoding")
 
@@ -85,16 +89,37 @@ def gemini_client(**settings: Any) -> Any:
 
 
 @asynccontextmanager
-async def gemini_stream(chunks: AsyncIterator[Any], to_dict: Callable[[Any], Any]
+async def gemini_stream(start: Callable[[dict[str, Any]], Awaitable[AsyncIterator[Any]]],
+                        config: dict[str, Any], to_dict: Callable[[Any], Any]
                         ) -> AsyncIterator[AsyncIterator[Any]]:
-    """``chunks``: what ``client.aio.models.generate_content_stream`` returned (nothing is
-    sent until it is iterated). Chunks the SDK built itself (a body the tap did not keep)
-    come out through ``to_dict``, as on the SDK path."""
-    # Both closed on the way out, the body's reader first: a turn that raises mid-stream
-    # leaves it suspended, and a reader left to the loop's shutdown fails to close its
-    # connection ("aclose(): asynchronous generator is already running").
-    async with aclosing(chunks), aclosing(_items(chunks, to_dict)) as items:  # type: ignore[type-var]
+    """``start(config)``: ``client.aio.models.generate_content_stream`` with that config
+    (nothing is sent until its result is iterated). Each hop of the SDK's automatic
+    continuation is such a call, followed here as the SDK follows it (``continuation``).
+    Chunks the SDK built itself (a body the tap did not keep) come out through ``to_dict``,
+    as on the SDK path."""
+    async with aclosing(_hops(start, Continuation(config), to_dict)) as items:
         yield items
+
+
+async def _hops(start: Callable[[dict[str, Any]], Awaitable[AsyncIterator[Any]]],
+                hops: Continuation, to_dict: Callable[[Any], Any]
+                ) -> AsyncGenerator[Any, None]:
+    observe = hops.observe
+    while True:
+        config = hops.start_hop()
+        error: Exception | None = None
+        try:
+            chunks = await start(config)
+            # Both closed on the way out, the body's reader first: a turn that raises
+            # mid-stream leaves it suspended, and a reader left to the loop's shutdown fails
+            # to close its connection ("aclose(): asynchronous generator is already running").
+            async with aclosing(chunks), aclosing(_items(chunks, to_dict)) as items:  # type: ignore[type-var]
+                async for item in items:
+                    yield observe(item)
+        except Exception as exc:  # the SDK's rule too: any failure of a hop may be resumed
+            error = exc
+        if not hops.end_hop(error):
+            return
 
 
 async def _items(chunks: AsyncIterator[Any], to_dict: Callable[[Any], Any]
