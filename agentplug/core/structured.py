@@ -239,30 +239,33 @@ def support_of(backend: object) -> OutputSupport:
     if callable(own):
         support: OutputSupport = own()
         return support
-    spec = getattr(backend, "spec", None)
-    return OutputSupport(getattr(spec, "structured_output", "prompted"))
+    return OutputSupport(_type_strategy(backend))
+
+
+def _type_strategy(backend: object) -> OutputStrategy:
+    """The strategy the backend's type declares (a backend without a spec: prompted)."""
+    return getattr(getattr(backend, "spec", None), "structured_output", "prompted")
 
 
 def shapes_requests(backend: object) -> bool:
     """Whether the backend accepts ``stream(..., output=spec)``: only those whose type
     declares the native or tool strategy do (a stateful session or a chain does not)."""
-    return getattr(getattr(backend, "spec", None), "structured_output", "prompted") != "prompted"
+    return _type_strategy(backend) != "prompted"
 
 
 def strategy_for(backend: object, requested: OutputStrategy | None) -> OutputStrategy:
     """The strategy a call uses: the one asked for, else the backend's declared one. Native
     needs a backend type that can shape its requests; a preset declaring another strategy
     only changes the default (the user knows the model)."""
-    spec = getattr(backend, "spec", None)
     declared = support_of(backend).strategy
     if requested is None:
         return declared
     if requested not in STRATEGIES:
         raise UsageError(f"unknown output strategy {requested!r}; use one of "
                          f"{', '.join(STRATEGIES)}")
-    if requested == "native" and "native" not in (
-            declared, getattr(spec, "structured_output", "prompted")):
-        raise UsageError(f"backend {getattr(spec, 'type', type(backend).__name__)!r} has no "
+    if requested == "native" and "native" not in (declared, _type_strategy(backend)):
+        name = getattr(getattr(backend, "spec", None), "type", type(backend).__name__)
+        raise UsageError(f"backend {name!r} has no "
                          f"native structured output (it declares {declared!r}); use 'tool' "
                          "or 'prompted'")
     return requested

@@ -25,11 +25,13 @@ import jiter
 Event = tuple[str | None, bytes]
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes, errors: str = "strict") -> Any:
+    """``errors``: how the ``json.loads`` fallback decodes (google-genai replaces what is not
+    UTF-8; the openai and anthropic SDKs raise)."""
     try:
         return jiter.from_json(data)
     except ValueError:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8", errors))
 
 
 class SSEDecoder:

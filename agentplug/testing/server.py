@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -215,7 +216,9 @@ class _Server(ThreadingHTTPServer):
             thread.join(timeout)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not self.stopping:  # a write cut by stop() is not a failure worth a traceback
+        # Neither a write cut by stop() nor a client hanging up (a pool closing its idle
+        # keep-alive connections) is a failure worth a traceback.
+        if not self.stopping and not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
 
 

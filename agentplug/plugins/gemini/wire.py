@@ -31,7 +31,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import httpx2
-import jiter
+
+from agentplug.sdk.sse import loads
 
 from .continuation import Continuation
 
@@ -190,15 +191,13 @@ class _Reader:
                 yield self._chunk(text)
 
     def _chunk(self, payload: bytes | str) -> Any:
+        data = payload.encode() if isinstance(payload, str) else payload
         try:
-            item = jiter.from_json(payload.encode() if isinstance(payload, str) else payload)
-        except ValueError:
-            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            try:
-                item = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise self._errors.UnknownApiResponseError(
-                    f"Failed to parse response as JSON. Raw response: {text}") from exc
+            item = loads(data, errors="replace")
+        except json.JSONDecodeError as exc:
+            raise self._errors.UnknownApiResponseError(
+                "Failed to parse response as JSON. Raw response: "
+                f"{data.decode('utf-8', 'replace')}") from exc
         if type(item) is not dict:
             return _not_an_object(item)
         if item and next(iter(item)) == "error":
