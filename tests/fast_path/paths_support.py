@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,15 @@ def canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [canonical(v) for v in value]
     return value
+
+
+# The simulators make fresh random ids per response (uuid hex), and the gemini backend numbers
+# id-less function calls across the process: the same on both paths only up to those.
+_RANDOM_IDS = re.compile(r"[0-9a-f]{16,}|(?<=gemini_local_)\d+")
+
+
+def without_ids(text: str) -> str:
+    return _RANDOM_IDS.sub("<id>", text)
 
 
 def event_text(event: Any) -> str:

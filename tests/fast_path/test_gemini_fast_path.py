@@ -16,8 +16,7 @@ import pytest
 
 from agentplug import Done, ErrorEvent, TextDelta, create_agent
 from agentplug.testing import Fault, GeminiSimulator, RawResponse, Reply
-from paths_support import WIRES, event_text
-from test_same_events import _RANDOM
+from paths_support import WIRES, event_text, without_ids
 
 _PAUSED = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hel"}]},
                            "finishReason": "CONTINUATION", "continuationToken": "dG9rZW4=",
@@ -91,7 +90,7 @@ async def _run(script: list[object], fast: bool) -> tuple[list[str], list[object
     with GeminiSimulator(*script, default=Reply("unexpected")) as sim:
         config = {**WIRES["gemini"].backend(sim.base_url), "fast_stream": fast}
         async with create_agent(config) as agent:
-            events = [_RANDOM.sub("<id>", event_text(e)).replace(sim.base_url, "<url>")
+            events = [without_ids(event_text(e)).replace(sim.base_url, "<url>")
                       async for e in agent.stream("hi")]
         return events, [r.body for r in sim.requests]
 

@@ -6,24 +6,20 @@ messages), down to every field of every event."""
 from __future__ import annotations
 
 import json
-import re
 import socket
 from typing import Any
 
 import pytest
 
 from agentplug.testing import BuiltinSpec, Fault, RawResponse, Reply, ToolCallSpec
-from paths_support import CASSETTES, WIRES, both_paths
+from paths_support import CASSETTES, WIRES, both_paths, without_ids
 
 DONE = ("chat_completions", "responses", "anthropic", "gemini")  # the wires with a fast path
 pytestmark = pytest.mark.skipif(not CASSETTES.is_dir(), reason="shared cassettes not present")
-# The simulators make fresh random ids per response (uuid hex), and the gemini backend numbers
-# id-less function calls across the process: the same on both paths only up to those.
-_RANDOM = re.compile(r"[0-9a-f]{16,}|(?<=gemini_local_)\d+")
 
 
 def same(fast: list[str], sdk: list[str]) -> None:
-    fast, sdk = ([_RANDOM.sub("<id>", e) for e in events] for events in (fast, sdk))
+    fast, sdk = ([without_ids(e) for e in events] for events in (fast, sdk))
     assert fast == sdk
     assert len(fast) > 1
 
