@@ -171,7 +171,6 @@ class Wire:
                     count += 1
         return count
 
-
     async def text_payload(self) -> bytes:
         """One text chunk's ``data:`` payload, as this wire sends it."""
         path, body = self._floor_request(9)
@@ -326,6 +325,11 @@ def _load_row(name: str, load: dict[str, tuple[float, float, int]]) -> tuple[str
     return (*cells, "CPU ≤ 0.3×")
 
 
+def _names(arg: str) -> list[str]:
+    """A comma-separated list of wires ('' for none)."""
+    return [w for w in arg.split(",") if w]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -345,9 +349,8 @@ def main() -> None:
     assert proc.stdin is not None and proc.stdout is not None
     try:
         urls = json.loads(proc.stdout.readline())
-        text = asyncio.run(main_async(urls, [w for w in args.wires.split(",") if w], args.rounds,
-                                      args.agents,
-                                      [w for w in args.load_wires.split(",") if w]))
+        text = asyncio.run(main_async(urls, _names(args.wires), args.rounds, args.agents,
+                                      _names(args.load_wires)))
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)

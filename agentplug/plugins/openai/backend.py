@@ -157,9 +157,7 @@ class _Turn:
     def _item_added(self, event: Any) -> list[Event]:
         item = event.get("item") or {}
         if item.get("type") == "function_call":
-            self.streaming[item.get("id") or ""] = (
-                item.get("call_id") or item.get("id") or f"call_{len(self.calls)}",
-                item.get("name", ""))
+            self.streaming[item.get("id") or ""] = (self._call_id(item), item.get("name", ""))
         return _started(item)
 
     def _arguments_delta(self, event: Any) -> list[Event]:
@@ -230,8 +228,12 @@ class _Turn:
         return BuiltinToolEvent("image_generation", "completed", call_id=call_id,
                                 data={**data, "path": str(path.resolve())})
 
+    def _call_id(self, item: Item) -> str:
+        """A function call's id (an id-less one numbered as it is kept)."""
+        return item.get("call_id") or item.get("id") or f"call_{len(self.calls)}"
+
     def _call(self, item: Item) -> ToolCallPart:
-        call_id = item.get("call_id") or item.get("id") or f"call_{len(self.calls)}"
+        call_id = self._call_id(item)
         if call_id not in self.calls:
             self.calls[call_id] = ToolCallPart(
                 call_id, item.get("name", ""), parse_arguments(item.get("arguments") or ""),
