@@ -6,9 +6,10 @@ The four simulators run in another process (``--serve``), so ``time.process_time
 the client's CPU only. For each wire, a 2,000-chunk text stream is read four ways: the raw
 SDK (its stream of models, reading each text delta), the floor (the SDK's own ``httpx2``
 client and ``json.loads`` per ``data:`` line), agentplug (fast path, the default) and
-agentplug with ``fast_stream: false`` (the SDK path); each figure is the median of alternating
-rounds. Then 200 agents stream 500 chunks each at once on one event loop, the same load
-through the raw SDK beside it.
+agentplug with ``fast_stream: false`` (the SDK path); where the SDK offers its aiohttp
+transport (openai, anthropic), the raw SDK and agentplug (``http_client: aiohttp``) on it as
+well. Each figure is the median of alternating rounds. Then 200 agents stream 500 chunks each
+at once on one event loop, the same load through the raw SDK beside it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class Wire:
     def __init__(self, name: str, base_url: str) -> None:
         self.name, self.base_url = name, base_url
         self.sdk = self._sdk_client()
+        self.sdk_aiohttp = self._sdk_client(aiohttp=True) if self.has_aiohttp else None
         import httpx2
 
         self.http = httpx2.AsyncClient(timeout=TIMEOUT,
@@ -82,54 +84,63 @@ class Wire:
     async def aclose(self) -> None:
         from agentplug.sdk.clients import close_client
 
-        await close_client(self.sdk)
+        for sdk in (self.sdk, self.sdk_aiohttp):
+            if sdk is not None:
+                await close_client(sdk)
         await self.http.aclose()
 
-    def _sdk_client(self) -> Any:
-        if self.name in ("chat_completions", "responses"):
-            from openai import AsyncOpenAI
+    @property
+    def has_aiohttp(self) -> bool:
+        """Whether this wire's SDK offers its aiohttp transport (``http_client: aiohttp``)."""
+        return self.name != "gemini"
 
-            return AsyncOpenAI(base_url=self.base_url, api_key="bench", max_retries=0,
-                               timeout=TIMEOUT)
-        if self.name == "anthropic":
-            from anthropic import AsyncAnthropic
+    def _sdk_client(self, aiohttp: bool = False) -> Any:
+        import anthropic
+        import openai
 
-            return AsyncAnthropic(base_url=self.base_url, api_key="bench", max_retries=0,
-                                  timeout=TIMEOUT)
+        sdk = openai if self.name in ("chat_completions", "responses") else anthropic
+        if self.name != "gemini":
+            cls = sdk.AsyncOpenAI if sdk is openai else sdk.AsyncAnthropic
+            extra = {"http_client": sdk.DefaultAioHttpClient()} if aiohttp else {}
+            return cls(base_url=self.base_url, api_key="bench", max_retries=0,
+                       timeout=TIMEOUT, **extra)
         from google import genai
 
         return genai.Client(api_key="bench", http_options={
             "base_url": self.base_url, "api_version": "v1", "timeout": int(TIMEOUT * 1000)})
 
-    def config(self, n: int, fast: bool) -> dict[str, Any]:
+    def config(self, n: int, fast: bool, aiohttp: bool = False) -> dict[str, Any]:
         kind = {"chat_completions": "chatcompletion", "responses": "openai",
                 "anthropic": "claude", "gemini": "gemini"}[self.name]
+        extra = {"http_client": "aiohttp"} if aiohttp else {}
         return {"type": kind, "model": f"chunks-{n}", "base_url": self.base_url,
-                "api_key": "bench", "max_retries": 0, "timeout": TIMEOUT, "fast_stream": fast}
+                "api_key": "bench", "max_retries": 0, "timeout": TIMEOUT, "fast_stream": fast,
+                **extra}
 
-    async def raw_sdk(self, n: int) -> int:
+    async def raw_sdk(self, n: int, aiohttp: bool = False) -> int:
         count = 0
         model, prompt = f"chunks-{n}", [{"role": "user", "content": "go"}]
+        sdk = self.sdk_aiohttp if aiohttp else self.sdk
         if self.name == "chat_completions":
-            stream = await self.sdk.chat.completions.create(
+            stream = await sdk.chat.completions.create(
                 model=model, messages=prompt, stream=True, stream_options={"include_usage": True})
             async for chunk in stream:
                 for choice in chunk.choices:
                     if choice.delta.content:
                         count += 1
         elif self.name == "responses":
-            stream = await self.sdk.responses.create(model=model, input="go", stream=True)
+            stream = await sdk.responses.create(model=model, input="go", stream=True)
             async for event in stream:
                 if event.type == "response.output_text.delta":
                     count += 1
         elif self.name == "anthropic":
-            stream = await self.sdk.messages.create(model=model, messages=prompt, max_tokens=10,
+            stream = await sdk.messages.create(model=model, messages=prompt, max_tokens=10,
                                                     stream=True)
             async for event in stream:
                 if event.type == "content_block_delta" and event.delta.type == "text_delta":
                     count += 1
         else:
-            chunks = await self.sdk.aio.models.generate_content_stream(model=model,
+            chunks = await sdk.aio.models.generate_content_stream(model=model,
                                                                        contents="go")
             async for chunk in chunks:
                 if chunk.text:
@@ -161,11 +172,11 @@ class Wire:
                     count += 1
         return count
 
-    async def agentplug(self, n: int, fast: bool) -> int:
+    async def agentplug(self, n: int, fast: bool, aiohttp: bool = False) -> int:
         from agentplug import TextDelta, create_agent
 
         count = 0
-        async with create_agent(self.config(n, fast)) as agent:
+        async with create_agent(self.config(n, fast, aiohttp)) as agent:
             async for event in agent.stream("go"):
                 if type(event) is TextDelta:
                     count += 1
@@ -223,13 +234,14 @@ async def cpu_of(fn: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-READERS = ("raw SDK", "floor", "agentplug", "agentplug (SDK path)")
-
-
 def readers(wire: Wire, n: int) -> dict[str, Callable[[], Awaitable[Any]]]:
-    return {"raw SDK": lambda: wire.raw_sdk(n), "floor": lambda: wire.floor(n),
-            "agentplug": lambda: wire.agentplug(n, True),
-            "agentplug (SDK path)": lambda: wire.agentplug(n, False)}
+    fns = {"raw SDK": lambda: wire.raw_sdk(n), "floor": lambda: wire.floor(n),
+           "agentplug": lambda: wire.agentplug(n, True),
+           "agentplug (SDK path)": lambda: wire.agentplug(n, False)}
+    if wire.has_aiohttp:
+        fns["raw SDK (aiohttp)"] = lambda: wire.raw_sdk(n, aiohttp=True)
+        fns["agentplug (aiohttp)"] = lambda: wire.agentplug(n, True, aiohttp=True)
+    return fns
 
 
 async def per_chunk(wire: Wire, n: int, rounds: int) -> dict[str, float]:
@@ -247,8 +259,9 @@ async def per_chunk(wire: Wire, n: int, rounds: int) -> dict[str, float]:
 async def many_agents(wire: Wire, agents: int, n: int) -> dict[str, tuple[float, float, int]]:
     """(CPU, wall, streams that ended short of ``n`` text chunks) per reader."""
     fns = readers(wire, n)
+    del fns["floor"]
     out = {}
-    for name in ("raw SDK", "agentplug", "agentplug (SDK path)"):
+    for name in fns:
         counts: list[int] = []
 
         async def load(fn: Callable[[], Awaitable[Any]] = fns[name],
@@ -285,8 +298,8 @@ async def main_async(urls: dict[str, str], wires: list[str], rounds: int, agents
                 costs = parse_cost(payload := await wire.text_payload())
                 parse_rows.append((name, f"{len(payload)} B", *(_ns(c) for c in costs.values())))
             if name in load_wires:
-                await wire.agentplug(10, True), await wire.agentplug(10, False)
-                await wire.raw_sdk(10)
+                for warm_up in readers(wire, 10).values():
+                    await warm_up()
                 load_rows.append(_load_row(name, await many_agents(wire, agents, 500)))
                 print(load_rows[-1], flush=True)
         finally:
@@ -296,7 +309,7 @@ async def main_async(urls: dict[str, str], wires: list[str], rounds: int, agents
         text = (f"Client CPU per chunk, {n:,}-chunk text stream, median of {rounds} alternating "
                 "rounds:\n\n" + table(("wire", "raw SDK", "floor: httpx2 + json.loads",
                                        "agentplug", "agentplug, `fast_stream: false`",
-                                       "target"), rows))
+                                       *AIOHTTP_COLUMNS, "target"), rows))
         text += ("\n\nParsing one text chunk's `data:` payload (bytes in, Python objects out; "
                  "best of 5 × 20,000), the parsers installed:\n\n" + table(
                      ("wire", "payload", *_parsers()), parse_rows))
@@ -304,24 +317,40 @@ async def main_async(urls: dict[str, str], wires: list[str], rounds: int, agents
         text += (f"\n\n{agents} agents streaming 500 chunks each at once on one event loop "
                  "(CPU / wall, one round):\n\n" + table(
                      ("wire", "raw SDK", "agentplug", "agentplug, `fast_stream: false`",
-                      "target"), load_rows))
+                      *AIOHTTP_COLUMNS, "target"), load_rows))
     return text.lstrip()
+
+
+AIOHTTP_COLUMNS = ("raw SDK on aiohttp", "agentplug, `http_client: aiohttp`")
 
 
 def _per_chunk_row(name: str, r: dict[str, float]) -> tuple[str, ...]:
     raw = r["raw SDK"]
-    return (name, _us(raw), f"{_us(r['floor'])} ({r['floor'] / raw:.2f}×)",
-            f"{_us(r['agentplug'])} (**{r['agentplug'] / raw:.2f}×**)",
-            f"{_us(r['agentplug (SDK path)'])} ({r['agentplug (SDK path)'] / raw:.2f}×)",
-            "≤ 0.2×")
+    cells = [name, _us(raw), f"{_us(r['floor'])} ({r['floor'] / raw:.2f}×)",
+             f"{_us(r['agentplug'])} (**{r['agentplug'] / raw:.2f}×**)",
+             f"{_us(r['agentplug (SDK path)'])} ({r['agentplug (SDK path)'] / raw:.2f}×)"]
+    if "agentplug (aiohttp)" in r:
+        raw_aio, aio = r["raw SDK (aiohttp)"], r["agentplug (aiohttp)"]
+        cells += [f"{_us(raw_aio)} ({raw_aio / raw:.2f}×)",
+                  f"{_us(aio)} (**{aio / raw:.2f}×**; {aio / raw_aio:.2f}× of aiohttp's)"]
+    else:
+        cells += ["—", "—"]
+    return (*cells, "≤ 0.2×")
 
 
 def _load_row(name: str, load: dict[str, tuple[float, float, int]]) -> tuple[str, ...]:
     rc, rw, rs = load["raw SDK"]
     cells = [name, f"{rc:.1f} s / {rw:.1f} s" + _short(rs)]
-    for key in ("agentplug", "agentplug (SDK path)"):
+    for key in ("agentplug", "agentplug (SDK path)", "raw SDK (aiohttp)",
+                "agentplug (aiohttp)"):
+        if key not in load:
+            cells.append("—")
+            continue
         c, w, short = load[key]
-        cells.append(f"{c:.1f} s / {w:.1f} s (CPU {c / rc:.2f}×)" + _short(short))
+        ratio = f"CPU {c / rc:.2f}×"
+        if key == "agentplug (aiohttp)":
+            ratio += f"; {c / load['raw SDK (aiohttp)'][0]:.2f}× of aiohttp's"
+        cells.append(f"{c:.1f} s / {w:.1f} s ({ratio})" + _short(short))
     return (*cells, "CPU ≤ 0.3×")
 
 

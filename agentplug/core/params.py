@@ -302,6 +302,15 @@ class CommandLineParams(StrictModel):
         return value
 
 
+class HTTPClientParams(StrictModel):
+    """The choice of HTTP client the openai and anthropic SDKs leave to the caller."""
+
+    http_client: Literal["httpx", "aiohttp"] = Field(
+        "httpx", description="the SDK's HTTP client: httpx (its default) or its aiohttp "
+                             "transport, about half the CPU per streamed chunk "
+                             "(pip install 'agentplug[aiohttp]'; docs/performance.md)")
+
+
 class BackendParams(CommandLineParams):
     """Keys every backend accepts (MassGen's common backend keys)."""
 

@@ -30,7 +30,7 @@ from agentplug.core.requirements import resolve_api_key
 from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef
 
-from .clients import cached_client, open_client
+from .clients import cached_client, on_aiohttp, open_client
 from .errors import ErrorRule, map_error
 
 KeyNeed = Literal["always", "remote", "never"]
@@ -111,13 +111,19 @@ class SDKBackend(BaseBackend):
         return str(url).rstrip("/")
 
     # client ------------------------------------------------------------------------------
+    def _factory(self) -> Callable[..., Any]:
+        factory = self.client_factory()
+        if getattr(self.params, "http_client", "httpx") == "aiohttp":
+            return on_aiohttp(factory)
+        return factory
+
     async def open(self) -> None:
         await asyncio.to_thread(self.load_sdk)
-        await open_client(self.client_factory(), self.resource, **self.client_settings())
+        await open_client(self._factory(), self.resource, **self.client_settings())
 
     def client(self) -> Any:
         # Agents may be driven from a different loop than the one that opened them.
-        return cached_client(self.client_factory(), **self.client_settings())
+        return cached_client(self._factory(), **self.client_settings())
 
     def map_error(self, exc: BaseException, url: str) -> BackendError:
         return map_error(exc, url, self.error_rules())

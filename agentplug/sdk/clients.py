@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import inspect
 import json
@@ -26,6 +27,8 @@ import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from agentplug.core.requirements import require
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,23 @@ async def open_client(factory: Callable[..., Any], resource: str, **settings: An
         if clients.setdefault(key, built) is not built:  # another agent's open won the race
             await close_client(built)
     return clients[key]
+
+
+@functools.cache
+def on_aiohttp(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """``factory`` (an openai or anthropic client class), its clients sending through the
+    SDK's own aiohttp transport (``DefaultAioHttpClient``). Cached, so that the clients it
+    builds share one cache slot per settings."""
+    require("aiohttp", "aiohttp")
+    # Both SDKs export their aiohttp client from the package the client class comes from.
+    sdk = importlib.import_module(factory.__module__.partition(".")[0])
+    http_client = sdk.DefaultAioHttpClient
+
+    @functools.wraps(factory)
+    def build(**settings: Any) -> Any:
+        return factory(http_client=http_client(), **settings)
+
+    return build
 
 
 async def close_client(client: Any) -> None:

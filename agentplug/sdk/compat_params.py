@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from agentplug.core.params import BackendParams
+from agentplug.core.params import BackendParams, HTTPClientParams
 from agentplug.core.registry import FlagSupport
 
 
-class CompatParams(BackendParams):
+class CompatParams(BackendParams, HTTPClientParams):
     """Sampling and transport keys every Chat Completions endpoint understands."""
 
     # Images go as `image_url` parts (vision models); documents as the `file` part, which

@@ -45,6 +45,29 @@ TRANSPORT: tuple[tuple[str, Callable[[BaseException, str], BackendError]], ...] 
 )
 
 
+def chained(exc: BaseException | None, name: str) -> BaseException | None:
+    """The first exception of class ``name`` (or a subclass) in ``exc``'s chain of causes."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if name in {cls.__name__ for cls in type(exc).__mro__}:
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def cut_short(exc: BaseException | None) -> bool:
+    """Whether a transport failure says the body ended early: httpx's "incomplete" read, or
+    aiohttp's ClientPayloadError (which the SDKs' aiohttp transport chains to a ReadError)."""
+    return "incomplete" in str(exc).lower() or chained(exc, "ClientPayloadError") is not None
+
+
+def refused(exc: BaseException) -> BaseException | None:
+    """aiohttp's failure to connect, when an SDK's aiohttp transport reported it as a timeout
+    (openai's maps every ClientConnectionError to ConnectTimeout)."""
+    return chained(exc, "ClientConnectorError")
+
+
 def transport_error(exc: BaseException, url: str) -> BackendError | None:
     if isinstance(exc, json.JSONDecodeError):
         return StreamError(f"malformed chunk in the stream from {url}: {exc}")

@@ -11,6 +11,8 @@ from agentplug.core.errors import (
 )
 from agentplug.core.requirements import require
 
+from .errors import cut_short, refused
+
 
 def openai_module() -> ModuleType:
     return require("openai", "openai")
@@ -20,10 +22,12 @@ def openai_error(exc: BaseException, url: str) -> BackendError | None:
     """The ``openai`` SDK's exceptions; ``None`` for anything else (the transport's table)."""
     openai = openai_module()
     if isinstance(exc, openai.APITimeoutError):
+        if (cause := refused(exc)) is not None:
+            return ProviderConnectionError(url, str(cause))
         return ProviderTimeoutError(f"request to {url} timed out")
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
-        if cause is not None and "incomplete" in str(cause).lower():
+        if cause is not None and cut_short(cause):
             return StreamError(f"the stream from {url} broke off: {cause}")
         return ProviderConnectionError(url, str(cause or exc))
     if isinstance(exc, openai.APIStatusError):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.params import BackendParams
+from agentplug.core.params import BackendParams, HTTPClientParams
 from agentplug.core.registry import YES, BackendSpec, FlagSupport
 
 # From the installed SDK's model list; older ids (Sonnet 4.0, Haiku 3.5) are past end of life.
@@ -34,7 +34,7 @@ def default_max_tokens(model: str) -> int:
     return 16384
 
 
-class ClaudeParams(BackendParams):
+class ClaudeParams(BackendParams, HTTPClientParams):
     upload_support: ClassVar[dict[str, str]] = {
         "image": "yes", "image_url": "yes", "document": "yes", "document_url": "yes",
         "audio": "the Messages API takes no audio input",

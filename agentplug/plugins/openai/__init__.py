@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.params import BackendParams, StrictModel
+from agentplug.core.params import BackendParams, HTTPClientParams, StrictModel
 from agentplug.core.registry import YES, BackendSpec, FlagSupport
 
 MODELS = ("gpt-5.2", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4o")
@@ -35,7 +35,7 @@ class TextConfig(StrictModel):
     format: dict[str, Any] | None = None
 
 
-class OpenAIParams(BackendParams):
+class OpenAIParams(BackendParams, HTTPClientParams):
     generation_toolsets: ClassVar[dict[str, str]] = {
         "enable_audio_generation": "agentplug.plugins.openai.speech:speech_toolset"}
     upload_support: ClassVar[dict[str, str]] = {
