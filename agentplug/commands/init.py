@@ -78,7 +78,8 @@ def _ask(registry: Any) -> str:
 
 def starter(spec: Any, filename: str = DEFAULT_FILE) -> str:
     """The YAML text of a one-agent config for ``spec``, with every option commented."""
-    from ..core.params import TOOL_FLAGS, BackendParams
+    from ..core.params import BackendParams
+    from ..core.registry import TOOL_FLAGS
 
     required = {k: v for k, v in _REQUIRED.get(spec.type, {}).items() if k != "model"}
     lines = [f"# agentplug config: one agent on the {spec.title} backend (`{spec.type}`).",
@@ -111,7 +112,7 @@ def starter(spec: Any, filename: str = DEFAULT_FILE) -> str:
     for flag in TOOL_FLAGS:
         if spec.flag(flag).support in ("yes", "varies"):
             lines.append(f"      # {flag}: true")
-    own = [(name, field) for name, field in spec.params.model_fields.items()
+    own = [(name, field) for name, field in spec.params_model().model_fields.items()
            if name not in BackendParams.model_fields and name not in required
            and not (name == "provider" and preset is not None)]
     if own:

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError, ConfigIssue, UnknownBackendError, UsageError
 from .custom_tools import check_tool, resolve_path
 from .massgen_keys import AGENT_IGNORED, UNSUPPORTED, refused_values, rewrite_backend
-from .params import GENERATION_FLAGS, TOOL_FLAGS, BackendParams, StrictModel
+from .params import GENERATION_FLAGS, BackendParams, StrictModel
+from .registry import TOOL_FLAGS
 from .redact import looks_secret, register
 from .registry import BackendSpec, Registry
 
@@ -519,9 +520,9 @@ def _check_toolsets(refs: list[ToolsetRef], path: tuple[str | int, ...], loc: _L
 def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | int, ...],
                     loc: _Locator, issues: list[ConfigIssue]) -> BackendParams | None:
     try:
-        params = spec.params.model_validate(raw)
+        params = spec.params_model().model_validate(raw)
     except ValidationError as exc:
-        fields = set(spec.params.model_fields)
+        fields = set(spec.params_model().model_fields)
         for err in exc.errors():
             p = (*bpath, *err["loc"])
             if err["type"] == "extra_forbidden" and str(err["loc"][-1]) in UNSUPPORTED:
@@ -554,7 +555,7 @@ def validate_params(spec: BackendSpec, raw: dict[str, Any], bpath: tuple[str | i
                                     f"not supported by the {spec.type!r} backend: {why}",
                                     f"remove {flag} (see `agentplug backends`)"))
     for flag in GENERATION_FLAGS:
-        declared = spec.params.generation_support.get(flag)
+        declared = spec.params_model().generation_support.get(flag)
         if getattr(params, flag) and declared != "yes":
             why = declared or _NO_GENERATION[flag]
             issues.append(loc.issue((*bpath, flag),
@@ -606,7 +607,7 @@ def _check_uploads(spec: BackendSpec, params: BackendParams, bpath: tuple[str | 
     for i, up in enumerate(params.upload_files):
         where = (*bpath, "upload_files", i, f"{up.kind}_path")
         kind = category(up)
-        support = spec.params.upload_support.get(kind)
+        support = spec.params_model().upload_support.get(kind)
         if support != "yes":
             what = kind.replace("_url", " given as a URL")
             issues.append(loc.issue(where, f"the {spec.type!r} backend cannot take this "

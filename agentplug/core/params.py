@@ -390,6 +390,5 @@ class BackendParams(CommandLineParams):
         return self
 
 
-TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")
 GENERATION_FLAGS = ("enable_image_generation", "enable_audio_generation",
                     "enable_video_generation", "enable_file_generation")

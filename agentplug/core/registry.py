@@ -2,7 +2,8 @@
 
 Validation, ``agentplug backends``, the docs tables, ``agentplug run``'s choice of backend and
 the agent factory all read ``BackendSpec``. A spec names its implementation lazily
-(``"package.module:Class"``) so that listing backends never imports a provider SDK.
+(``"package.module:Class"``) so that listing backends never imports a provider SDK, and its
+params model too, so that building the CLI imports no pydantic model at all.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .errors import PluginError, UnknownBackendError, UsageError
-from .params import BackendParams
-from .structured import STRATEGIES, OutputStrategy
 
 if TYPE_CHECKING:
+    from .params import BackendParams
     from .protocol import Backend
     from .tools import Toolset
 
@@ -34,6 +34,10 @@ _FLAG_CAPABILITY: dict[str, Capability] = {
     "enable_code_execution": "code_execution",
     "enable_code_interpreter": "code_interpreter",
 }
+TOOL_FLAGS = tuple(_FLAG_CAPABILITY)  # the provider built-in tool flags every backend declares
+# How a typed answer (output_type) is obtained (docs/structured_output.md).
+OutputStrategy = Literal["native", "tool", "prompted"]
+STRATEGIES: tuple[OutputStrategy, ...] = ("native", "tool", "prompted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,13 @@ class FlagSupport:
 
 
 YES, NO, NA = FlagSupport("yes"), FlagSupport("no"), FlagSupport("n/a")
+
+
+def refuse_all(reason: str) -> dict[str, FlagSupport]:
+    """The seed's ❌ ❌ ❌ row: every built-in tool flag refused with one reason."""
+    no = FlagSupport("no", reason)
+    return {"enable_web_search": no, "enable_code_execution": no,
+            "enable_code_interpreter": no}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +97,8 @@ class BackendSpec:
     type: str
     title: str
     factory: str | Callable[..., Backend]
-    params: builtins.type[BackendParams] = BackendParams  # `type` is a field name here
+    # The params model, or where it is ("package.module:Class"). `type` is a field name here.
+    params: str | builtins.type[BackendParams] = "agentplug.core.params:BackendParams"
     capabilities: frozenset[Capability] = frozenset()
     tool_flags: Mapping[str, FlagSupport] = field(default_factory=dict)
     env_vars: tuple[str, ...] = ()
@@ -115,6 +127,17 @@ class BackendSpec:
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
+    def params_model(self) -> builtins.type[BackendParams]:
+        """The params model, imported on first use."""
+        from .params import BackendParams
+
+        model = load_object(self.params)
+        if not (isinstance(model, builtins.type) and issubclass(model, BackendParams)):
+            raise PluginError(self.plugin or self.type,
+                              f"backend {self.type!r}: params {self.params!r} is not a "
+                              "subclass of agentplug.BackendParams")
+        return model  # type: ignore[no-any-return]
+
     def load_factory(self) -> Callable[..., Backend]:
         return load_object(self.factory)  # type: ignore[no-any-return]
 
@@ -140,8 +163,14 @@ class BackendSpec:
         """Reject declarations that would mislead users (called when a plugin registers)."""
         if not self.type.isidentifier():
             raise ValueError(f"backend type {self.type!r} must be an identifier")
-        if not issubclass(self.params, BackendParams):
-            raise ValueError("params must subclass agentplug.BackendParams")
+        if isinstance(self.params, str):
+            if ":" not in self.params:
+                raise ValueError(f"params {self.params!r} must be 'package.module:Class'")
+        else:
+            from .params import BackendParams  # a model given as a class is imported already
+
+            if not issubclass(self.params, BackendParams):
+                raise ValueError("params must subclass agentplug.BackendParams")
         for owner, strategy in (("", self.structured_output), *(
                 (f"preset {p.name!r}: ", p.structured_output) for p in self.presets.values()
                 if p.structured_output is not None)):

@@ -23,21 +23,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from .errors import BackendError, UsageError
 from .events import StructuredOutput, TextDelta, ToolCallDelta
+from .registry import STRATEGIES, OutputStrategy
 from .requirements import require
 from .messages import (
     AssistantMessage, Message, TextPart, ToolCallPart, ToolResultMessage, UserMessage,
 )
 from .tools import ToolDef
 
-OutputStrategy = Literal["native", "tool", "prompted"]
-STRATEGIES: tuple[OutputStrategy, ...] = ("native", "tool", "prompted")
 # Providers want an object at the root: anything else travels wrapped in this one key.
 WRAP_KEY = "response"
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)(?:```|$)", re.S)

@@ -1,5 +1,5 @@
 """Params shared by the OpenAI-compatible backends (azure_openai, grok, zai, lmstudio, vllm,
-sglang). Cheap to import: declaration modules use it, and it needs no SDK."""
+sglang). Their params modules import it; it needs no SDK."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from agentplug.core.params import BackendParams, HTTPClientParams
-from agentplug.core.registry import FlagSupport
 
 
 class CompatParams(BackendParams, HTTPClientParams):
@@ -31,10 +30,3 @@ class CompatParams(BackendParams, HTTPClientParams):
     headers: dict[str, str] | None = Field(None, description="extra HTTP headers")
     extra_body: dict[str, Any] | None = Field(
         None, description="extra request fields (win over the backend's own)")
-
-
-def refuse_all(reason: str) -> dict[str, FlagSupport]:
-    """The seed's ❌ ❌ ❌ row: every built-in tool flag refused with one reason."""
-    no = FlagSupport("no", reason)
-    return {"enable_web_search": no, "enable_code_execution": no,
-            "enable_code_interpreter": no}

@@ -6,11 +6,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from .compat_params import CompatParams, refuse_all
+from .compat_params import CompatParams
 
-SETUP = "Local inference server on port 8000 (vLLM) or 30000 (SGLang)"
-FLAGS = refuse_all("Local inference server: self-hosted engines run no built-in tools; use "
-                   "function tools or MCP servers")
 
 
 class InferenceServerParams(CompatParams):

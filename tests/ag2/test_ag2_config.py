@@ -12,7 +12,7 @@ import pytest
 from agentplug import ConfigError, load_config, parse_config
 from agentplug.adapters.ag2.team_config import parse_team
 from agentplug.core.params import reveal_secrets
-from agentplug.plugins.ag2 import EXECUTORS
+from agentplug.plugins.ag2.executor_params import EXECUTORS
 from agentplug.plugins.ag2.executor_params import JupyterServer
 
 LLM = "{type: chatcompletion, model: m, base_url: 'http://127.0.0.1:9/v1'}"

@@ -9,6 +9,7 @@ import pytest
 
 from agentplug import ConfigError, parse_config
 from agentplug.core.config import MAX_CONFIG_BYTES, MAX_DEPTH, load_config, load_dotenv_once
+from agentplug.core.errors import PluginError
 from agentplug.core.params import BackendParams
 from agentplug.core.registry import BackendSpec, Registry
 
@@ -309,3 +310,18 @@ def test_agentplug_check_of_an_alias_bomb_exits_1_quickly(tmp_path, capsys):
     assert main(["check", str(path)]) == 1
     assert time.monotonic() - start < 5
     assert "aliases here expand to more than" in capsys.readouterr().err
+
+
+def test_a_params_path_that_is_no_params_model_is_located():
+    registry: Registry = Registry()
+    registry.register(BackendSpec("odd", "Odd", "x:y", params="json:JSONDecoder"))
+    with pytest.raises(ConfigError) as info:
+        parse_config("agent:\n  backend: {type: odd}\n", registry, source="cfg.yaml")
+    (issue,) = info.value.issues
+    assert (issue.key_path, issue.line) == ("agent.backend", 2)
+    assert "'json:JSONDecoder' is not a subclass of agentplug.BackendParams" in issue.message
+
+
+def test_a_params_path_must_name_module_and_class():
+    with pytest.raises(PluginError, match="package.module:Class"):
+        Registry().register(BackendSpec("odd", "Odd", "x:y", params="json.JSONDecoder"))

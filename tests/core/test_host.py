@@ -5,6 +5,7 @@ distribution (dist-info with entry_points.txt) on the path of a child interprete
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -179,3 +180,17 @@ def test_backend_choice_and_installed_column_read_the_declarations():
     assert raw == {"type": "late", "model": "m1"}
     assert reason.endswith("because LATE_KEY is set (--backend keyless needs no key)")
     assert not registry.get("early").installed() and registry.get("late").installed()
+
+
+def test_the_cli_parser_imports_no_pydantic():
+    # Every built-in names its params model by path: building the parser (what
+    # `agentplug --help` does) imports no model, so pydantic stays unloaded.
+    code = ("import sys; from agentplug.cli import build_parser; build_parser(); "
+            "print([m for m in ('pydantic', 'agentplug.core.params') if m in sys.modules])")
+    env = {**os.environ, "AGENTPLUG_LOAD_ENTRY_POINTS": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True, env=env)
+    assert out.stdout.strip() == "[]"
+    specs = list(PluginHost(load_entry_points=False).registry)
+    assert len(specs) >= 13
+    assert all(isinstance(spec.params, str) for spec in specs)

@@ -110,7 +110,7 @@ def test_every_model_backend_is_covered_here_or_named_where_it_is():
 def test_local_model_is_free_by_its_declaration():
     spec = default_host().backend("local")
     assert spec.pricing == pricing.FREE
-    backend = spec.create(spec.params.model_validate({"type": "local"}))
+    backend = spec.create(spec.params_model().model_validate({"type": "local"}))
     usage = pricing.price(pricing.Usage(input_tokens=10, output_tokens=5, requests=1),
                           pricing.price_ref(backend))
     assert (usage.cost_usd, usage.free, usage.cost_text()) == (0.0, True, "free (self-hosted)")

@@ -24,7 +24,7 @@ from agentplug.core.requirements import require
 from agentplug.core.tools import RunnerToolset, ToolDef, ToolRunner, Toolset
 from agentplug.core.usage import Usage
 from agentplug.sdk.errors import map_error
-from . import AG2Params
+from .params import AG2Params
 
 _END = object()
 

@@ -20,7 +20,7 @@ from agentplug.core.messages import Message, UserMessage
 from agentplug.core.requirements import require
 from agentplug.core.tools import RunnerToolset, ToolDef, ToolRunner
 
-from . import AG2Params
+from .params import AG2Params
 from .group_params import GroupConfig, GroupMember
 
 

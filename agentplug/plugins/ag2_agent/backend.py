@@ -18,7 +18,7 @@ from ...core.params import reveal_secrets
 from ...core.requirements import require
 from ...core.tools import RunnerToolset, ToolDef, ToolRunner
 from ...core.usage import Usage
-from . import AG2AgentParams
+from .params import AG2AgentParams
 
 
 class AG2AgentBackend(BaseBackend):

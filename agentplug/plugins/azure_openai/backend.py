@@ -14,7 +14,7 @@ from typing import Any
 from agentplug.core.errors import ConfigError, ConfigIssue
 from agentplug.sdk.openai_sdk import openai_module
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
-from . import AzureOpenAIParams
+from .params import AzureOpenAIParams
 
 
 class AzureChatBackend(ChatCompletionsBackend):

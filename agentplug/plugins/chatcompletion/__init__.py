@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import Field, model_validator
-
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec, FlagSupport, Preset
-from agentplug.sdk.compat_params import CompatParams
 
 # Typed answers per provider, from each one's own documentation (docs/structured_output.md):
 # - Cerebras: response_format json_schema with strict constrained decoding
@@ -55,38 +52,6 @@ PRESETS = {p.name: p for p in (
 ALIASES = {"kimi": "moonshot", "together_ai": "together", "fireworks_ai": "fireworks"}
 
 
-class ChatCompletionParams(CompatParams):
-    provider: str | None = Field(None, description=f"a preset: {', '.join(PRESETS)}")
-    # Sampling keys of self-hosted engines (vLLM, SGLang) that MassGen documents for
-    # chatcompletion: sent in the request body when set.
-    top_k: int | None = Field(None, ge=-1, description="sample from the k likeliest tokens")
-    min_p: float | None = Field(None, ge=0, le=1)
-    repetition_penalty: float | None = Field(None, gt=0)
-    separate_reasoning: bool | None = Field(
-        None, description="SGLang: return the model's thinking apart from the answer")
-
-    @model_validator(mode="after")
-    def _provider(self) -> ChatCompletionParams:
-        if self.provider is not None:
-            name = ALIASES.get(self.provider.lower(), self.provider.lower())
-            if name not in PRESETS:
-                raise ValueError(f"unknown provider {self.provider!r}; presets: "
-                                 f"{', '.join(PRESETS)} (or give base_url)")
-            self.provider = name
-        elif not self.base_url:
-            raise ValueError("chatcompletion needs `base_url` or `provider` "
-                             f"(one of {', '.join(PRESETS)})")
-        if not self.model:
-            raise ValueError("chatcompletion needs `model`")
-        preset = PRESETS.get(self.provider or "")
-        for flag in ("enable_web_search", "enable_code_execution", "enable_code_interpreter"):
-            if getattr(self, flag) and (preset is None or flag not in preset.tool_flags):
-                where = preset.title if preset else "a generic endpoint"
-                raise ValueError(f"{flag}: {where} offers no such built-in tool through "
-                                 "Chat Completions; use function tools or MCP servers instead")
-        return self
-
-
 VARIES = FlagSupport("varies", "depends on the provider")
 
 
@@ -97,7 +62,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         structured_output="native",
         title="ChatCompletion",
         factory="agentplug.plugins.chatcompletion.backend:GenericChatBackend",
-        params=ChatCompletionParams,
+        params="agentplug.plugins.chatcompletion.params:ChatCompletionParams",
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags={"enable_web_search": VARIES, "enable_code_execution": VARIES,
                     "enable_code_interpreter": VARIES},

@@ -9,7 +9,7 @@ from agentplug.core.registry import Preset
 from agentplug.core.structured import OutputSpec, OutputSupport
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 
-from . import ChatCompletionParams
+from .params import ChatCompletionParams
 
 
 class GenericChatBackend(ChatCompletionsBackend):

@@ -32,7 +32,8 @@ from agentplug.formats.structured import anthropic_format, anthropic_tool_choice
 from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.wire import anthropic_stream
-from . import DEFAULT_THINKING_BUDGET, ClaudeParams, default_max_tokens
+from . import DEFAULT_THINKING_BUDGET, default_max_tokens
+from .params import ClaudeParams
 
 Block = dict[str, Any]
 _STOP: dict[str, StopReason] = {

@@ -28,7 +28,7 @@ from agentplug.core.messages import (
 from agentplug.core.requirements import require, resolve_api_key
 from agentplug.core.structured import OutputSpec
 from agentplug.core.tools import ToolDef, ToolRunner
-from . import ClaudeCodeParams
+from .params import ClaudeCodeParams
 from .events import PROVIDER, TurnState, convert, result_error, result_usage
 from .options import build_options
 from .session import Session, SessionClosedError

@@ -14,7 +14,7 @@ from typing import Any
 
 from agentplug.core.params import MCPServerConfig
 from agentplug.core.tools import ToolDef, ToolRunner
-from . import ClaudeCodeParams
+from .params import ClaudeCodeParams
 from .tools import SERVER_NAME, sdk_server
 
 # `Tool(prefix*)` as MassGen wrote it: CLI 2.1.330 reads it as a glob over the whole command,

@@ -33,7 +33,7 @@ from agentplug.core.protocol import Backend
 from agentplug.core.tools import ToolDef
 from agentplug.core.usage import Usage
 
-from . import FallbackParams
+from .params import FallbackParams
 
 _OUTPUT = (TextDelta, ReasoningDelta, ToolCallDelta, ToolCallRequested, BuiltinToolEvent)
 

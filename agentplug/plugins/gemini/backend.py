@@ -40,7 +40,8 @@ from agentplug.formats import gemini as fmt
 from agentplug.formats.structured import gemini_config, gemini_function_calling
 from agentplug.sdk.backend import SDKBackend, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
-from . import GeminiParams, combine_error, combines_builtin_tools, thinks
+from . import combine_error, combines_builtin_tools, thinks
+from .params import GeminiParams
 
 JSON = dict[str, Any]
 _FINISH: dict[str, StopReason] = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens",

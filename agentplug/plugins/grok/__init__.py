@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
-
-from pydantic import Field
 
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import YES, BackendSpec, FlagSupport
 
-from agentplug.sdk.compat_params import CompatParams
-
 MODELS = ("grok-4", "grok-4-1-fast", "grok-3", "grok-3-mini")
 DEFAULT_MODEL = "grok-4"
 BASE_URL = "https://api.x.ai/v1"
-
-
-class GrokParams(CompatParams):
-    reasoning_effort: Literal["low", "high"] | None = Field(
-        None, description="reasoning effort (grok-3-mini)")
-    web_search_options: dict[str, Any] | None = Field(
-        None, description="fields of the web_search tool, e.g. {allowed_domains: [...]} or "
-                          "{excluded_domains: [...]} (with enable_web_search)")
 
 
 _CODE = FlagSupport("no", "Built-in Live Search feature only: Grok has no built-in code "
@@ -36,7 +23,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         structured_output="native",
         title="Grok API",
         factory="agentplug.plugins.grok.backend:create",
-        params=GrokParams,
+        params="agentplug.plugins.grok.params:GrokParams",
         capabilities=frozenset({"function_tools", "mcp", "reasoning", "web_search", "vision"}),
         tool_flags={"enable_web_search": YES, "enable_code_execution": _CODE,
                     "enable_code_interpreter": _CODE},

@@ -30,7 +30,8 @@ from agentplug.core.tools import ToolDef
 from agentplug.formats import responses as fmt
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
 from agentplug.plugins.openai.backend import OpenAIResponsesBackend
-from . import BASE_URL, GrokParams
+from . import BASE_URL
+from .params import GrokParams
 
 
 def create(params: BackendParams, spec: BackendSpec) -> Backend:

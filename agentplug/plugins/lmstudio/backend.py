@@ -18,7 +18,8 @@ from agentplug.core.tools import ToolDef
 from .lms_cli import Lifecycle, Lms, bootstrap, locate
 from agentplug.sdk.backend import is_local
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
-from . import DEFAULT_PORT, LMStudioParams
+from . import DEFAULT_PORT
+from .params import LMStudioParams
 
 
 class LMStudioBackend(ChatCompletionsBackend):

@@ -28,7 +28,7 @@ from agentplug.core.usage import Usage
 from .model import LocalExtraError, display_name, resolve_model
 from .server import POOL, Lease, LlamaServer, LocalServerError, ServerKey, describe
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
-from . import LocalParams
+from .params import LocalParams
 
 # What `python -m llama_cpp.server` imports (llama-cpp-python's [server] extra).
 SERVER_MODULES = {"llama_cpp": "llama-cpp-python", "uvicorn": "uvicorn",

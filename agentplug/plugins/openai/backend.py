@@ -26,7 +26,7 @@ from agentplug.sdk.backend import SDKBackend, openai_dict, sdk_dicts
 from agentplug.sdk.errors import ErrorRule
 from agentplug.sdk.openai_sdk import openai_error, openai_module, stream_event_error
 from agentplug.sdk.wire import openai_stream
-from . import OpenAIParams
+from .params import OpenAIParams
 
 Item = dict[str, Any]
 _INCOMPLETE = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}

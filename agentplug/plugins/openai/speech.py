@@ -12,7 +12,7 @@ from typing import Any
 from agentplug.core.requirements import resolve_api_key
 from agentplug.core.tools import FunctionTool, FunctionToolset
 
-from . import OpenAIParams
+from .params import OpenAIParams
 
 VOICES = "alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse"
 

@@ -6,12 +6,7 @@ from collections.abc import Callable
 
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
-
-from agentplug.sdk.inference_server_params import FLAGS, SETUP, InferenceServerParams
-
-
-class SGLangParams(InferenceServerParams):
-    pass
+from agentplug.sdk.declarations import FLAGS, SETUP
 
 
 @hookimpl
@@ -21,7 +16,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         structured_output="native",
         title="SGLang",
         factory="agentplug.plugins.sglang.backend:SGLangBackend",
-        params=SGLangParams,
+        params="agentplug.plugins.sglang.params:SGLangParams",
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=FLAGS,
         setup=SETUP,

@@ -6,12 +6,7 @@ from collections.abc import Callable
 
 from agentplug.core.hookspecs import hookimpl
 from agentplug.core.registry import BackendSpec
-
-from agentplug.sdk.inference_server_params import FLAGS, SETUP, InferenceServerParams
-
-
-class VLLMParams(InferenceServerParams):
-    pass
+from agentplug.sdk.declarations import FLAGS, SETUP
 
 
 @hookimpl
@@ -21,7 +16,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         structured_output="native",
         title="vLLM",
         factory="agentplug.plugins.vllm.backend:VLLMBackend",
-        params=VLLMParams,
+        params="agentplug.plugins.vllm.params:VLLMParams",
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=FLAGS,
         env_vars=("VLLM_API_KEY",),

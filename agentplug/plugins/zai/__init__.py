@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import Field
-
 from agentplug.core.hookspecs import hookimpl
-from agentplug.core.registry import BackendSpec
-
-from agentplug.sdk.compat_params import CompatParams, refuse_all
+from agentplug.core.registry import BackendSpec, refuse_all
 
 MODELS = ("glm-4.5", "glm-4.5-air", "glm-4.6", "glm-4.7")
 DEFAULT_MODEL = "glm-4.5"
 BASE_URL = "https://api.z.ai/api/paas/v4"
-
-
-class ZaiParams(CompatParams):
-    thinking: bool | None = Field(
-        None, description="GLM deep thinking: true sends thinking {type: enabled}, false "
-                          "{type: disabled}; unset leaves the model's default")
-    clear_thinking: bool | None = Field(
-        None, description="thinking.clear_thinking: drop earlier turns' reasoning")
 
 
 @hookimpl
@@ -31,7 +19,7 @@ def register_backends(register: Callable[[BackendSpec], None]) -> None:
         structured_output="tool",
         title="Z AI",
         factory="agentplug.plugins.zai.backend:ZaiBackend",
-        params=ZaiParams,
+        params="agentplug.plugins.zai.params:ZaiParams",
         capabilities=frozenset({"function_tools", "mcp", "reasoning"}),
         tool_flags=refuse_all(
             "Basic file operations only: Z AI's GLM API offers no built-in tools through "

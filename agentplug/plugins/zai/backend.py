@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from agentplug.sdk.chat_completions import ChatCompletionsBackend
-from . import BASE_URL, ZaiParams
+from . import BASE_URL
+from .params import ZaiParams
 
 
 class ZaiBackend(ChatCompletionsBackend):
