@@ -26,9 +26,8 @@ from .errors import ConfigError, ConfigIssue, UnknownBackendError, UsageError
 from .custom_tools import check_tool, resolve_path
 from .massgen_keys import AGENT_IGNORED, UNSUPPORTED, refused_values, rewrite_backend
 from .params import GENERATION_FLAGS, BackendParams, StrictModel
-from .registry import TOOL_FLAGS
 from .redact import looks_secret, register
-from .registry import BackendSpec, Registry
+from .registry import TOOL_FLAGS, BackendSpec, Registry
 
 MAX_CONFIG_BYTES = 1 << 20
 """A config file larger than 1 MiB is refused before it is parsed."""
@@ -643,3 +642,20 @@ def params_from_dict(spec: BackendSpec, raw: dict[str, Any]) -> BackendParams:
     if issues or params is None:
         raise ConfigError(issues)
     return params
+
+
+def check_model_backend(raw: dict[str, Any], needed_by: str) -> None:
+    """An agentplug backend given to an adapter as its model (``llm:``), checked as a config
+    is, its problems located under ``llm.``: a ValueError, for the adapter's validator. A
+    backend that runs its own agent loop is refused: ``needed_by`` needs a model backend."""
+    from .errors import AgentplugError
+    from .host import default_host
+
+    try:
+        spec = default_host().backend(str(raw.get("type")))
+        params_from_dict(spec, raw)
+    except AgentplugError as exc:
+        raise ValueError(str(exc).replace("backend.", "llm.")) from None
+    if spec.supports("stateful"):
+        raise ValueError(f"the {spec.type!r} backend runs its own agent loop; {needed_by} "
+                         "needs a model backend (chatcompletion, openai, claude, gemini...)")

@@ -316,3 +316,14 @@ def test_a_config_list_stays_ag2s_own_client():
     # The key is hidden until it is handed to AG2 (tests/secrets covers the ag2 path).
     assert reveal_secrets(params.llm_config) == {"config_list": [{"model": "gpt-4o",
                                                                   "api_key": "x"}]}
+
+
+@pytest.mark.parametrize(("config", "needed_by"), [
+    ("agent:\n  backend: {type: ag2_agent, name: A, llm: {type: claude_code}}\n", "an ag2 agent"),
+    (group("agents: [{name: A, llm: {type: claude_code}}]\n"), "a group member"),
+])
+def test_an_agent_loop_backend_is_no_model(config, needed_by):
+    (issue,) = issues(config)
+    assert "the 'claude_code' backend runs its own agent loop" in issue
+    assert f"{needed_by} needs a model backend" in issue
+    assert issue.startswith("cfg.yaml:")

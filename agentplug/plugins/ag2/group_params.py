@@ -46,20 +46,10 @@ def _checked_llm_config(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _checked_llm(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    from agentplug.core.config import params_from_dict
-    from agentplug.core.errors import AgentplugError
-    from agentplug.core.host import default_host
+    if value is not None:
+        from agentplug.core.config import check_model_backend
 
-    try:
-        spec = default_host().backend(str(value.get("type")))
-        params_from_dict(spec, value)
-    except AgentplugError as exc:
-        raise ValueError(str(exc).replace("backend.", "llm.")) from None
-    if spec.supports("stateful"):
-        raise ValueError(f"the {spec.type!r} backend runs its own agent loop; a group member "
-                         "needs a model backend")
+        check_model_backend(value, "a group member")
     return value
 
 

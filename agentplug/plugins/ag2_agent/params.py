@@ -27,19 +27,9 @@ class AG2AgentParams(BackendParams):
             return None
         # Its keys stay hidden until the backend hands the config on (``reveal_secrets``).
         value = reveal_secrets(value)
-        from agentplug.core.config import params_from_dict
-        from agentplug.core.errors import AgentplugError
-        from agentplug.core.host import default_host
+        from agentplug.core.config import check_model_backend
 
-        try:
-            spec = default_host().backend(str(value.get("type")))
-            params_from_dict(spec, value)
-        except AgentplugError as exc:
-            raise ValueError(str(exc).replace("backend.", "llm.")) from None
-        if spec.supports("stateful"):
-            raise ValueError(f"llm: the {spec.type!r} backend runs its own agent loop; an "
-                             "ag2 agent needs a model backend (chatcompletion, openai, claude, "
-                             "gemini...)")
+        check_model_backend(value, "an ag2 agent")
         return hide_secrets(value)
 
     @model_validator(mode="after")
